@@ -1,0 +1,56 @@
+"""The runtime port's mechanical rewrite."""
+from __future__ import annotations
+
+import pytest
+
+from workbench import port, venv
+from workbench.errors import WorkbenchError
+from workbench.paths import Paths
+
+SOURCE = '''\
+# async in a comment stays
+def passthru(http_methods, method=None, async=True):
+    """async in a docstring stays."""
+    meta = {'async': async, "doc": f"{async}"}
+    return call(async=async)
+'''
+
+
+def test_rename_touches_names_only():
+    new, count = port.rename_identifier(SOURCE)
+    assert count == 4
+    assert "# async in a comment stays" in new
+    assert '"""async in a docstring stays."""' in new
+    assert "def passthru(http_methods, method=None, async_=True):" in new
+    assert "meta = {'async': async_," in new
+    assert "return call(async_=async_)" in new
+
+
+def test_rename_leaves_other_names():
+    source = "asyncio = async_x = 1\nawait_async = 2\n"
+    assert port.rename_identifier(source) == (source, 0)
+
+
+def test_apply_port_reports_files_and_writes_stestr_conf(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("def f(async=1):\n    pass\n")
+    (tmp_path / "pkg" / "b.py").write_text("X = 'async'\n")
+    (tmp_path / "port" / "patches").mkdir(parents=True)
+    renamed = port.apply_port(tmp_path, tmp_path / "port")
+    assert renamed == {"pkg/a.py": 1}
+    assert "test_path=./ironic/tests/unit" in \
+        (tmp_path / ".stestr.conf").read_text()
+
+
+def test_port_diff_that_does_not_apply_is_named(tmp_path):
+    (tmp_path / "port" / "patches").mkdir(parents=True)
+    (tmp_path / "port" / "patches" / "0001-x.patch").write_text(
+        "--- a/missing.py\n+++ b/missing.py\n@@ -1 +1 @@\n-a\n+b\n")
+    with pytest.raises(WorkbenchError, match="port diff 0001-x.patch"):
+        port.apply_port(tmp_path, tmp_path / "port")
+
+
+def test_constraints_pin_every_package_exactly():
+    lines = Paths().constraints.read_text().split()
+    assert lines and all("==" in line for line in lines)
+    assert venv.pinned(Paths().constraints, "pysnmp").startswith("pysnmp==4.")

@@ -1,0 +1,184 @@
+"""``./wb``: the workbench's command line.
+
+Set WB_TRACEBACK=1 to see the traceback behind an error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from workbench import base, git, series, suite, tree, venv
+from workbench.errors import WorkbenchError
+from workbench.paths import ROOT, Paths
+
+
+def _paths(args: argparse.Namespace) -> Paths:
+    defaults = Paths()
+    return Paths(patches=args.patches or defaults.patches,
+                 port=args.port or defaults.port,
+                 build=args.build_dir or defaults.build,
+                 cache=args.cache_dir or defaults.cache)
+
+
+def _base(args: argparse.Namespace) -> base.Base:
+    return base.known_base(args.base_version, args.sha256)
+
+
+def _sdist(args: argparse.Namespace, paths: Paths) -> Path:
+    return base.fetch(_base(args), paths.cache, args.sdist)
+
+
+def do_build(args: argparse.Namespace, paths: Paths) -> int:
+    """Fetch, build the tree, make the venv; say what was done."""
+    start = time.monotonic()
+    sdist = _sdist(args, paths)
+    built = tree.build(sdist, paths, args.base_version, force=args.force,
+                       with_series=not args.no_series)
+    print("tree: %s %s" % (paths.tree, "built" if built else "up to date"))
+    if not args.no_venv:
+        installed = venv.ensure(paths)
+        print("venv: %s %s" % (paths.venv,
+                               "installed" if installed else "up to date"))
+        if built or installed:
+            venv.install_tree(paths, args.base_version)
+    print("build: %.1f s" % (time.monotonic() - start))
+    return 0
+
+
+def do_export(args: argparse.Namespace, paths: Paths) -> int:
+    """Write the tree's commits after ``port`` back as the series."""
+    names = series.export(paths.tree, tree.PORT_TAG, paths.patches)
+    sdist_sha = _base(args).sha256
+    tree.write_stamp(paths.tree, tree.inputs_digest(sdist_sha, paths, True),
+                     args.base_version)
+    print("exported %d patches to %s" % (len(names), paths.patches))
+    for name in names:
+        print("  " + name)
+    return 0
+
+
+def do_check(args: argparse.Namespace, paths: Paths) -> int:
+    """Prove the series applies to the pristine base."""
+    count = tree.check_pristine(_sdist(args, paths), paths,
+                                args.base_version)
+    print("series: %d patches apply to pristine ironic %s"
+          % (count, args.base_version))
+    return 0
+
+
+def do_status(args: argparse.Namespace, paths: Paths) -> int:
+    """Print the state of the built tree."""
+    print("\n".join(tree.status(paths)))
+    return 0
+
+
+def do_reset(args: argparse.Namespace, paths: Paths) -> int:
+    """Rebuild the tree from the exported series, discarding local work."""
+    args.force = True
+    return do_build(args, paths)
+
+
+def _gate_tree(paths: Paths) -> Path:
+    """A work tree of the ``port`` commit: base + port, no series."""
+    path = paths.build / "ironic-port"
+    git.git(paths.tree, "worktree", "prune")
+    if path.exists():
+        shutil.rmtree(path)
+    git.git(paths.tree, "worktree", "add", "-q", "--detach", str(path),
+            tree.PORT_TAG)
+    return path
+
+
+def do_test(args: argparse.Namespace, paths: Paths) -> int:
+    """Build, then run every test group and the checks."""
+    if not args.no_build:
+        do_build(args, paths)
+    results: List[suite.Result] = []
+    checks = suite.Result("checks")
+    do_check(args, paths)
+    checks.passed += 1
+    results.append(suite.run_pytest(
+        paths, "project", ["tests/unit", "workbench"], ROOT))
+    print(results[-1].line(), flush=True)
+    if not args.no_unit:
+        patched = suite.run_unit_suite(paths, paths.tree,
+                                       "ironic unit suite (patched)")
+        results.append(patched)
+        print(patched.line(), flush=True)
+        if not args.no_gate:
+            unpatched = suite.run_unit_suite(
+                paths, _gate_tree(paths), "ironic unit suite (base+port)")
+            print(unpatched.line(), flush=True)
+            new = sorted(set(patched.failing) - set(unpatched.failing))
+            gone = sorted(set(unpatched.failing) - set(patched.failing))
+            print("regression gate: %d failing on base+port, %d on "
+                  "base+port+series, new: %s, fixed: %s" % (
+                      len(unpatched.failing), len(patched.failing),
+                      new or "none", gone or "none"))
+            if new or gone:
+                checks.failed += 1
+                checks.failing.append("regression gate")
+            else:
+                checks.passed += 1
+    results.append(checks)
+    for result in results:
+        for failing in result.failing:
+            print("FAILED [%s] %s" % (result.name, failing))
+    print(suite.total_line(results))
+    return 1 if any(r.failed for r in results) else 0
+
+
+COMMANDS = {
+    "build": (do_build, "fetch the base, build the patched tree and venv"),
+    "export": (do_export, "write the tree's commits back to patches/"),
+    "check": (do_check, "prove the series applies to the pristine base"),
+    "status": (do_status, "show the built tree and unexported work"),
+    "reset": (do_reset, "rebuild the tree from patches/, dropping edits"),
+    "test": (do_test, "build, then run all tests and checks"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, one sub-command a job."""
+    top = argparse.ArgumentParser(prog="wb", description=__doc__)
+    top.add_argument("--build-dir", type=Path)
+    top.add_argument("--cache-dir", type=Path)
+    top.add_argument("--patches", type=Path, help="the series folder")
+    top.add_argument("--port", type=Path, help="the runtime port folder")
+    top.add_argument("--base-version", default=base.DEFAULT_VERSION)
+    top.add_argument("--sha256", help="expected sha256 of the sdist")
+    top.add_argument("--sdist", type=Path, help="use this local sdist")
+    subs = top.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        sub = subs.add_parser(name, help=help_text)
+        if name in ("build", "reset", "test"):
+            sub.add_argument("--force", action="store_true",
+                             help="rebuild even over local work")
+            sub.add_argument("--no-series", action="store_true",
+                             help="base and port only")
+            sub.add_argument("--no-venv", action="store_true",
+                             help="do not create or update the venv")
+        if name == "test":
+            sub.add_argument("--no-build", action="store_true")
+            sub.add_argument("--no-unit", action="store_true",
+                             help="skip the ironic unit suite")
+            sub.add_argument("--no-gate", action="store_true",
+                             help="skip the base+port comparison run")
+    return top
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run one command; an error is one line on stderr and exit 1."""
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command][0](args, _paths(args))
+    except WorkbenchError as error:
+        if os.environ.get("WB_TRACEBACK"):
+            raise
+        print("wb: error: %s" % error, file=sys.stderr)
+        return 1

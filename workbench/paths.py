@@ -1,0 +1,37 @@
+"""Where things live. Every path can be overridden (the tests do)."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclasses.dataclass(frozen=True)
+class Paths:
+    """The folders the workbench reads from and writes to."""
+
+    patches: Path = ROOT / "patches"
+    port: Path = ROOT / "port"
+    build: Path = ROOT / "build"
+    cache: Path = ROOT / ".cache" / "sdist"
+
+    @property
+    def tree(self) -> Path:
+        """The patched ironic tree people edit."""
+        return self.build / "ironic"
+
+    @property
+    def venv(self) -> Path:
+        """The virtualenv the tests run in."""
+        return self.build / "venv"
+
+    @property
+    def constraints(self) -> Path:
+        """Exact versions of every package installed into the venv."""
+        return self.port / "constraints.txt"
+
+    @property
+    def exclusions(self) -> Path:
+        """Unit tests that cannot run on 3.11, one regex a line."""
+        return self.port / "exclusions.txt"

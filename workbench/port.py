@@ -1,0 +1,91 @@
+"""The Python 3.11 runtime port: a mechanical layer under the series.
+
+It is applied as one commit (tagged ``port``) between the pristine base
+and the series, only so that the tests run on Python 3.11; it is never
+exported with the series. It consists of:
+
+* the identifier ``async`` (a keyword since Python 3.7) renamed to
+  ``async_`` in every Python file, by a tokenize-based rewrite of NAME
+  tokens only, so strings such as ``'async'`` dict keys stay;
+* the small diffs in ``port/patches/`` (applied with ``git apply``);
+* a ``.stestr.conf`` for the unit suite (the base only has .testr.conf).
+"""
+from __future__ import annotations
+
+import io
+import tokenize
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+from workbench import git
+from workbench.errors import WorkbenchError
+
+KEYWORD = "async"
+REPLACEMENT = "async_"
+STESTR_CONF = "[DEFAULT]\ntest_path=./ironic/tests/unit\ntop_dir=./\n"
+
+
+def rename_identifier(source: str, old: str = KEYWORD,
+                      new: str = REPLACEMENT) -> Tuple[str, int]:
+    """Rename NAME tokens ``old`` to ``new``; strings and comments stay.
+
+    >>> rename_identifier("def f(async=True):\\n    x = 'async'\\n")
+    ("def f(async_=True):\\n    x = 'async'\\n", 1)
+    """
+    readline = io.StringIO(source).readline
+    hits = [tok.start for tok in tokenize.generate_tokens(readline)
+            if tok.type == tokenize.NAME and tok.string == old]
+    lines = source.splitlines(keepends=True)
+    for row, col in reversed(hits):
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + new + line[col + len(old):]
+    return "".join(lines), len(hits)
+
+
+def rename_tree(tree: Path) -> Dict[str, int]:
+    """Apply :func:`rename_identifier` to every .py file under ``tree``.
+
+    :returns: renamed files (relative paths) and their counts.
+    """
+    changed = {}
+    for path in sorted(tree.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if KEYWORD not in source:
+            continue
+        new, count = rename_identifier(source)
+        if count:
+            path.write_text(new, encoding="utf-8")
+            changed[str(path.relative_to(tree))] = count
+    return changed
+
+
+def port_patches(port_dir: Path) -> List[Path]:
+    """The port's own diffs, in name order."""
+    return sorted((port_dir / "patches").glob("*.patch"))
+
+
+def apply_port(tree: Path, port_dir: Path) -> Dict[str, int]:
+    """Apply the whole port layer to the work tree (not committed).
+
+    :raises: WorkbenchError when a port diff does not apply.
+    :returns: the renamed files and their counts.
+    """
+    renamed = rename_tree(tree)
+    for patch in port_patches(port_dir):
+        proc = git.git(tree, "apply", str(patch.resolve()), check=False)
+        if proc.returncode != 0:
+            raise WorkbenchError("port diff %s does not apply: %s"
+                                 % (patch.name, proc.stderr.strip()))
+    (tree / ".stestr.conf").write_text(STESTR_CONF)
+    return renamed
+
+
+def commit_message(renamed: Dict[str, int], port_dir: Path) -> str:
+    """The port commit's message: what it did, file by file."""
+    lines = ["Python 3.11 runtime port (workbench layer, never exported)",
+             "", "Renamed identifier %r -> %r:" % (KEYWORD, REPLACEMENT)]
+    lines += ["  %s (%d)" % item for item in sorted(renamed.items())]
+    lines += ["", "Port diffs:"]
+    lines += ["  %s" % p.name for p in port_patches(port_dir)]
+    lines += ["", "Added .stestr.conf for the unit suite."]
+    return "\n".join(lines) + "\n"
