@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from workbench import base, git, series, suite, tree, venv
+from workbench import base, git, lint, series, suite, tree, venv
 from workbench.errors import WorkbenchError
 from workbench.paths import ROOT, Paths
 
@@ -71,6 +71,28 @@ def do_check(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def _lint(paths: Paths, checks: suite.Result) -> None:
+    """Run the style checks on the series, counting each as a check."""
+    for name, findings in lint.run_all(paths, paths.tree,
+                                       tree.PORT_TAG).items():
+        print("%s: %s" % (name, "%d findings" % len(findings)
+                          if findings else "clean"))
+        for finding in findings:
+            print("  " + finding)
+        if findings:
+            checks.failed += 1
+            checks.failing.append("%s: %d findings" % (name, len(findings)))
+        else:
+            checks.passed += 1
+
+
+def do_lint(args: argparse.Namespace, paths: Paths) -> int:
+    """flake8, doc8, reno lint and Sphinx on what the series changes."""
+    checks = suite.Result("lint")
+    _lint(paths, checks)
+    return 1 if checks.failed else 0
+
+
 def do_status(args: argparse.Namespace, paths: Paths) -> int:
     """Print the state of the built tree."""
     print("\n".join(tree.status(paths)))
@@ -102,6 +124,7 @@ def do_test(args: argparse.Namespace, paths: Paths) -> int:
     checks = suite.Result("checks")
     do_check(args, paths)
     checks.passed += 1
+    _lint(paths, checks)
     results.append(suite.run_pytest(
         paths, "project", ["tests/unit", "workbench"], ROOT))
     print(results[-1].line(), flush=True)
@@ -137,6 +160,7 @@ COMMANDS = {
     "build": (do_build, "fetch the base, build the patched tree and venv"),
     "export": (do_export, "write the tree's commits back to patches/"),
     "check": (do_check, "prove the series applies to the pristine base"),
+    "lint": (do_lint, "flake8, doc8, reno and Sphinx on the series"),
     "status": (do_status, "show the built tree and unexported work"),
     "reset": (do_reset, "rebuild the tree from patches/, dropping edits"),
     "test": (do_test, "build, then run all tests and checks"),

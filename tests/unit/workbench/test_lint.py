@@ -1,0 +1,40 @@
+"""Style checks judge only what the series adds."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from workbench import git, lint
+from workbench.paths import Paths
+
+# The tests run in the workbench's venv: its tools are the ones to use.
+VENV_PATHS = Paths(build=Path(sys.prefix).parent)
+
+
+def _repo(tmp_path: Path) -> Path:
+    git.init_repo(tmp_path)
+    (tmp_path / "mod.py").write_text("import os\nx=1\n")  # two old findings
+    git.commit_all(tmp_path, "base", "port")
+    (tmp_path / "mod.py").write_text("import os\nx=1\ny =2\nz = 3\n")
+    (tmp_path / "notes.rst").write_text("Title\n=====\n\ntrailing \n")
+    git.git(tmp_path, "add", "-A")
+    git.git(tmp_path, "commit", "-q", "-m", "change")
+    return tmp_path
+
+
+def test_changed_lists_added_lines(tmp_path):
+    files = lint.changed(_repo(tmp_path), "port")
+    assert files == {"mod.py": {3, 4}, "notes.rst": {1, 2, 3, 4}}
+
+
+def test_flake8_reports_only_added_lines(tmp_path):
+    tree = _repo(tmp_path)
+    found = lint.flake8(VENV_PATHS, tree, lint.changed(tree, "port"))
+    # Lines 1 and 2 (F401, E225) are the base's; only line 3 is the series'.
+    assert found == ["mod.py:3:4: E225 missing whitespace around operator"]
+
+
+def test_doc8_reports_changed_rst(tmp_path):
+    tree = _repo(tmp_path)
+    found = lint.doc8(VENV_PATHS, tree, lint.changed(tree, "port"))
+    assert len(found) == 1 and found[0].startswith("notes.rst:4: D002")

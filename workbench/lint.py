@@ -1,0 +1,111 @@
+"""The gate's style checks, judged on what the series changes.
+
+flake8 (with hacking, under the base's own ``[flake8]`` settings) on the
+lines the series adds; doc8 and a Sphinx HTML build on the .rst files it
+changes; ``reno lint`` on the release notes.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Set
+
+from workbench import git
+from workbench.paths import Paths
+from workbench.venv import bin_path
+
+_HUNK = re.compile(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@", re.M)
+
+
+def added_lines(diff: str) -> Set[int]:
+    """Line numbers a ``git diff -U0`` of one file adds.
+
+    >>> sorted(added_lines('@@ -1,0 +2,2 @@\\n+a\\n+b\\n@@ -9 +10 @@\\n'))
+    [2, 3, 10]
+    """
+    lines: Set[int] = set()
+    for start, count in _HUNK.findall(diff):
+        first, number = int(start), int(count or 1)
+        lines.update(range(first, first + number))
+    return lines
+
+
+def changed(tree: Path, since: str) -> Dict[str, Set[int]]:
+    """Files added or modified by ``since..HEAD``, with their added lines."""
+    names = git.out(tree, "diff", "--name-only", "--diff-filter=AM",
+                    "%s..HEAD" % since).split()
+    return {name: added_lines(git.out(tree, "diff", "-U0",
+                                      "%s..HEAD" % since, "--", name))
+            for name in names}
+
+
+def _run(paths: Paths, tool: str, args: List[str], cwd: Path) -> str:
+    proc = subprocess.run([str(bin_path(paths, tool)), *args], cwd=cwd,
+                          capture_output=True, text=True)
+    return proc.stdout + proc.stderr
+
+
+def flake8(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
+    """flake8 findings on added lines of changed Python files."""
+    python = [name for name in files if name.endswith(".py")]
+    if not python:
+        return []
+    found = []
+    for line in _run(paths, "flake8", python, tree).splitlines():
+        match = re.match(r"^(.+?):(\d+):\d+: ", line)
+        if match and int(match.group(2)) in files.get(match.group(1), ()):
+            found.append(line)
+    return found
+
+
+def doc8(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
+    """doc8 findings in changed .rst files."""
+    rst = [name for name in files if name.endswith(".rst")]
+    if not rst:
+        return []
+    output = _run(paths, "doc8", rst, tree)
+    return [line for line in output.splitlines()
+            if re.match(r"^\S+\.rst:\d+: ", line)]
+
+
+def reno(paths: Paths, tree: Path) -> List[str]:
+    """``reno lint`` problems (it needs the tree to be a git repo)."""
+    proc = subprocess.run([str(bin_path(paths, "reno")), "lint"], cwd=tree,
+                          capture_output=True, text=True)
+    return [] if proc.returncode == 0 else \
+        (proc.stdout + proc.stderr).strip().splitlines()
+
+
+def sphinx(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
+    """Sphinx warnings from the changed pages under doc/source.
+
+    The docs are built from a copy of HEAD, so the tree stays clean.
+    """
+    pages = [name for name in files
+             if name.startswith("doc/source/") and name.endswith(".rst")]
+    if not pages:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / "head.tar"
+        git.git(tree, "archive", "-o", str(archive), "HEAD")
+        copy = Path(tmp) / "src"
+        with tarfile.open(archive) as tar:
+            tar.extractall(copy, filter="data")
+        output = _run(paths, "sphinx-build",
+                      ["-q", "-b", "html", "doc/source",
+                       str(Path(tmp) / "html"), *pages], copy)
+    return [line.replace(str(copy) + "/", "")
+            for line in output.splitlines()
+            if any(page in line for page in pages)]
+
+
+def run_all(paths: Paths, tree: Path, since: str) -> Dict[str, List[str]]:
+    """Every check's findings; an empty list is a pass."""
+    files = changed(tree, since)
+    return {"flake8": flake8(paths, tree, files),
+            "doc8": doc8(paths, tree, files),
+            "reno lint": reno(paths, tree),
+            "sphinx": sphinx(paths, tree, files)}
