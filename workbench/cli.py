@@ -38,7 +38,8 @@ def do_build(args: argparse.Namespace, paths: Paths) -> int:
     start = time.monotonic()
     sdist = _sdist(args, paths)
     built = tree.build(sdist, paths, args.base_version, force=args.force,
-                       with_series=not args.no_series)
+                       with_series=not args.no_series,
+                       rebuild=args.command == "reset")
     print("tree: %s %s" % (paths.tree, "built" if built else "up to date"))
     if not args.no_venv:
         installed = venv.ensure(paths)
@@ -105,15 +106,51 @@ def do_reset(args: argparse.Namespace, paths: Paths) -> int:
     return do_build(args, paths)
 
 
-def _gate_tree(paths: Paths) -> Path:
-    """A work tree of the ``port`` commit: base + port, no series."""
-    path = paths.build / "ironic-port"
+def _worktree(paths: Paths, rev: str, name: str) -> Path:
+    """A detached work tree of ``rev`` beside the built tree."""
+    path = paths.build / name
     git.git(paths.tree, "worktree", "prune")
     if path.exists():
         shutil.rmtree(path)
-    git.git(paths.tree, "worktree", "add", "-q", "--detach", str(path),
-            tree.PORT_TAG)
+    git.git(paths.tree, "worktree", "add", "-q", "--detach", str(path), rev)
     return path
+
+
+# Tests every patch must pass on its own, besides the test modules the
+# series touches.
+EACH_PATCH_TESTS = ("ironic.tests.unit.drivers.modules.ilo",)
+
+
+def check_each_patch(paths: Paths, checks: suite.Result) -> None:
+    """Run, at every patch of the series, the tests the series touches."""
+    changed = git.out(paths.tree, "diff", "--name-only",
+                      "%s..HEAD" % tree.PORT_TAG).split()
+    filters = sorted(set(EACH_PATCH_TESTS) |
+                     set(suite.touched_test_modules(changed)))
+    commits = git.commits(paths.tree, "%s..HEAD" % tree.PORT_TAG)
+    for number, commit in enumerate(commits, 1):
+        worktree = _worktree(paths, commit, "ironic-each")
+        # A module the series adds later does not exist yet: skip it.
+        present = [f for f in filters if f in EACH_PATCH_TESTS or
+                   (worktree / (f.replace(".", "/") + ".py")).is_file()]
+        result = suite.run_unit_suite(paths, worktree,
+                                      "patch %d alone" % number,
+                                      filters=present)
+        print(result.line(), flush=True)
+        if result.failed or not result.passed:
+            checks.failed += 1
+            checks.failing.append("patch %d alone: %s" % (
+                number, ", ".join(result.failing) or "no test ran"))
+        else:
+            checks.passed += 1
+
+
+def do_each(args: argparse.Namespace, paths: Paths) -> int:
+    """Prove each patch passes the tests on its own."""
+    checks = suite.Result("each patch")
+    check_each_patch(paths, checks)
+    print(checks.line())
+    return 1 if checks.failed else 0
 
 
 def do_test(args: argparse.Namespace, paths: Paths) -> int:
@@ -135,7 +172,8 @@ def do_test(args: argparse.Namespace, paths: Paths) -> int:
         print(patched.line(), flush=True)
         if not args.no_gate:
             unpatched = suite.run_unit_suite(
-                paths, _gate_tree(paths), "ironic unit suite (base+port)")
+                paths, _worktree(paths, tree.PORT_TAG, "ironic-port"),
+                "ironic unit suite (base+port)")
             print(unpatched.line(), flush=True)
             new = sorted(set(patched.failing) - set(unpatched.failing))
             gone = sorted(set(unpatched.failing) - set(patched.failing))
@@ -148,6 +186,8 @@ def do_test(args: argparse.Namespace, paths: Paths) -> int:
                 checks.failing.append("regression gate")
             else:
                 checks.passed += 1
+        if not args.no_each:
+            check_each_patch(paths, checks)
     results.append(checks)
     for result in results:
         for failing in result.failing:
@@ -161,6 +201,7 @@ COMMANDS = {
     "export": (do_export, "write the tree's commits back to patches/"),
     "check": (do_check, "prove the series applies to the pristine base"),
     "lint": (do_lint, "flake8, doc8, reno and Sphinx on the series"),
+    "each": (do_each, "run the touched tests at every patch alone"),
     "status": (do_status, "show the built tree and unexported work"),
     "reset": (do_reset, "rebuild the tree from patches/, dropping edits"),
     "test": (do_test, "build, then run all tests and checks"),
@@ -193,6 +234,8 @@ def parser() -> argparse.ArgumentParser:
                              help="skip the ironic unit suite")
             sub.add_argument("--no-gate", action="store_true",
                              help="skip the base+port comparison run")
+            sub.add_argument("--no-each", action="store_true",
+                             help="skip the tests of each patch alone")
     return top
 
 

@@ -77,15 +77,19 @@ def parse_stestr(output: str) -> dict:
 
 
 def run_unit_suite(paths: Paths, tree: Path, name: str,
-                   concurrency: int = 2) -> Result:
-    """Run the whole ironic unit suite of ``tree`` with stestr."""
+                   concurrency: int = 2,
+                   filters: Sequence[str] = ()) -> Result:
+    """Run the ironic unit suite of ``tree`` with stestr.
+
+    :param filters: test id regexes to run; all tests when empty.
+    """
     stestr = str(bin_path(paths, "stestr"))
     patterns = read_exclusions(paths.exclusions)
-    args = [stestr, "run", "--concurrency", str(concurrency)]
+    args = [stestr, "run", "--concurrency", str(concurrency), *filters]
     excluded = 0
     if patterns:
         args += ["--exclude-regex", "|".join(patterns)]
-        listed = subprocess.run([stestr, "list"], cwd=tree,
+        listed = subprocess.run([stestr, "list", *filters], cwd=tree,
                                 capture_output=True, text=True).stdout
         excluded = sum(1 for test_id in listed.split()
                        if any(re.search(p, test_id) for p in patterns))
@@ -104,6 +108,19 @@ def run_unit_suite(paths: Paths, tree: Path, name: str,
             result.failing = result.failing or [
                 "stestr run failed: " + proc.stdout[-2000:]]
     return result
+
+
+def touched_test_modules(names: Sequence[str]) -> List[str]:
+    """Test module ids among changed file names.
+
+    >>> touched_test_modules(['ironic/tests/unit/common/test_x.py',
+    ...                       'ironic/common/x.py', 'doc/a.rst'])
+    ['ironic.tests.unit.common.test_x']
+    """
+    return sorted(name[:-3].replace("/", ".") for name in names
+                  if name.startswith("ironic/tests/")
+                  and name.rsplit("/", 1)[-1].startswith("test_")
+                  and name.endswith(".py"))
 
 
 def run_pytest(paths: Paths, name: str, targets: Sequence[str],

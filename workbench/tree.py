@@ -83,7 +83,7 @@ def make_port(tree: Path, paths: Paths) -> None:
 
 
 def build(sdist: Path, paths: Paths, version: str, *, with_series: bool =
-          True, force: bool = False) -> bool:
+          True, force: bool = False, rebuild: bool = False) -> bool:
     """Build ``paths.tree``: base, port, and the series unless told not to.
 
     :returns: False when the tree was already built from the same inputs
@@ -97,7 +97,7 @@ def build(sdist: Path, paths: Paths, version: str, *, with_series: bool =
     if work and not force:
         raise WorkbenchError("%s has %s; export or use --force to discard"
                              % (target, " and ".join(work)))
-    if not work and read_stamp(target).get("inputs") == digest:
+    if not (work or rebuild) and read_stamp(target).get("inputs") == digest:
         return False
     paths.build.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="ironic.", dir=paths.build))
