@@ -77,13 +77,14 @@ def _failing_file(output: str) -> str:
 def apply(repo: Path, patches: List[Path]) -> None:
     """``git am`` each patch onto ``repo``, one commit per patch.
 
-    Author, date and message come from the patch. On failure the
-    half-applied patch is aborted.
+    Author, date and message come from the patch; of the subject only the
+    ``[PATCH]`` prefix is stripped, so ``[tag]`` subjects survive a round
+    trip. On failure the half-applied patch is aborted.
 
     :raises: WorkbenchError naming the patch and the failing file.
     """
     for patch in patches:
-        proc = git.git(repo, "am", "-q", "--keep-cr", "--no-3way",
+        proc = git.git(repo, "am", "-q", "--keep-cr", "--keep-non-patch",
                        str(patch.resolve()), check=False)
         if proc.returncode != 0:
             git.git(repo, "am", "--abort", check=False)
