@@ -62,13 +62,22 @@ def flake8(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
 
 
 def doc8(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
-    """doc8 findings in changed .rst files."""
+    """doc8 findings in changed .rst files.
+
+    The base's gate ignores D001 (line length: tox.ini, pep8 env), and its
+    docs have long lines; a line the series adds is held to it all the
+    same.
+    """
     rst = [name for name in files if name.endswith(".rst")]
     if not rst:
         return []
-    output = _run(paths, "doc8", rst, tree)
-    return [line for line in output.splitlines()
-            if re.match(r"^\S+\.rst:\d+: ", line)]
+    found = []
+    for line in _run(paths, "doc8", rst, tree).splitlines():
+        match = re.match(r"^(\S+\.rst):(\d+): (D\d+)", line)
+        if match and (match.group(3) != "D001" or
+                      int(match.group(2)) in files.get(match.group(1), ())):
+            found.append(line)
+    return found
 
 
 def reno(paths: Paths, tree: Path) -> List[str]:

@@ -14,9 +14,12 @@ VENV_PATHS = Paths(build=Path(sys.prefix).parent)
 def _repo(tmp_path: Path) -> Path:
     git.init_repo(tmp_path)
     (tmp_path / "mod.py").write_text("import os\nx=1\n")  # two old findings
+    (tmp_path / "old.rst").write_text("Old\n===\n\n" + " ".join(["long"] * 20) + "\n")
     git.commit_all(tmp_path, "base", "port")
     (tmp_path / "mod.py").write_text("import os\nx=1\ny =2\nz = 3\n")
     (tmp_path / "notes.rst").write_text("Title\n=====\n\ntrailing \n")
+    with (tmp_path / "old.rst").open("a") as old:
+        old.write("\n" + " ".join(["word"] * 20) + "\n")
     git.git(tmp_path, "add", "-A")
     git.git(tmp_path, "commit", "-q", "-m", "change")
     return tmp_path
@@ -24,7 +27,8 @@ def _repo(tmp_path: Path) -> Path:
 
 def test_changed_lists_added_lines(tmp_path):
     files = lint.changed(_repo(tmp_path), "port")
-    assert files == {"mod.py": {3, 4}, "notes.rst": {1, 2, 3, 4}}
+    assert files == {"mod.py": {3, 4}, "notes.rst": {1, 2, 3, 4},
+                     "old.rst": {5, 6}}
 
 
 def test_flake8_reports_only_added_lines(tmp_path):
@@ -37,4 +41,6 @@ def test_flake8_reports_only_added_lines(tmp_path):
 def test_doc8_reports_changed_rst(tmp_path):
     tree = _repo(tmp_path)
     found = lint.doc8(VENV_PATHS, tree, lint.changed(tree, "port"))
-    assert len(found) == 1 and found[0].startswith("notes.rst:4: D002")
+    # The base's long line 4 of old.rst is its own; line 6 is added.
+    assert sorted(f.split(" ")[0] + f.split(" ")[1] for f in found) == [
+        "notes.rst:4:D002", "old.rst:6:D001"]
