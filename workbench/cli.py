@@ -109,9 +109,9 @@ def do_reset(args: argparse.Namespace, paths: Paths) -> int:
 def _worktree(paths: Paths, rev: str, name: str) -> Path:
     """A detached work tree of ``rev`` beside the built tree."""
     path = paths.build / name
-    git.git(paths.tree, "worktree", "prune")
     if path.exists():
         shutil.rmtree(path)
+    git.git(paths.tree, "worktree", "prune")
     git.git(paths.tree, "worktree", "add", "-q", "--detach", str(path), rev)
     return path
 
