@@ -1,0 +1,110 @@
+"""Credentials and Redfish sessions of one emulated iLO.
+
+The wrong-password fault swaps the password the iLO expects; sessions
+opened with the old one stop being valid, as after a password change.
+
+>>> auth = Authenticator('admin', Secret('pw'))
+>>> auth.check_basic('BASIC ' + base64.b64encode(b'admin:pw').decode())
+True
+>>> session = auth.open_session('admin', 'pw')
+>>> auth.session_for(session.token.reveal()) is session
+True
+>>> auth.expected_password = Secret('other')
+>>> auth.session_for(session.token.reveal())
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hmac
+import itertools
+import secrets
+import threading
+from typing import Dict, List, Optional
+
+from iloemu.secret import Secret
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """A Redfish session (token masked in any repr)."""
+
+    id: str
+    username: str
+    token: Secret
+    password: Secret
+
+
+class Authenticator:
+    """Checks credentials; keeps the Redfish sessions."""
+
+    def __init__(self, username: str, password: Secret) -> None:
+        self.username = username
+        self.password = password
+        self.expected_password: Optional[Secret] = None
+        self._lock = threading.Lock()
+        self._sessions: Dict[str, Session] = {}
+        self._ids = itertools.count(1)
+
+    def _current_password(self) -> Secret:
+        return self.expected_password or self.password
+
+    def check(self, username: Optional[str], password: Optional[str]) -> bool:
+        """Whether the pair is what the iLO expects now."""
+        if username is None or password is None:
+            return False
+        expected = self._current_password().reveal()
+        return (hmac.compare_digest(username.encode(),
+                                    self.username.encode())
+                and hmac.compare_digest(password.encode(), expected.encode()))
+
+    def check_basic(self, header: Optional[str]) -> bool:
+        """Check an ``Authorization: Basic ...`` header (any case)."""
+        if not header or ' ' not in header:
+            return False
+        scheme, _, value = header.partition(' ')
+        if scheme.lower() != 'basic':
+            return False
+        try:
+            user, _, password = base64.b64decode(value.strip()).decode(
+                'utf-8').partition(':')
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return self.check(user, password)
+
+    def open_session(self, username: Optional[str],
+                     password: Optional[str]) -> Optional[Session]:
+        """A new session if the credentials are right, else None."""
+        if not self.check(username, password):
+            return None
+        session = Session('%x%04d' % (secrets.randbits(32), next(self._ids)),
+                          str(username), Secret(secrets.token_hex(16)),
+                          self._current_password())
+        with self._lock:
+            self._sessions[session.id] = session
+        return session
+
+    def session_for(self, token: Optional[str]) -> Optional[Session]:
+        """The live session of this X-Auth-Token, if any."""
+        if not token:
+            return None
+        with self._lock:
+            sessions = list(self._sessions.values())
+        for session in sessions:
+            if hmac.compare_digest(session.token.reveal().encode(),
+                                   token.encode()):
+                if session.password == self._current_password():
+                    return session
+        return None
+
+    def close_session(self, session_id: str) -> bool:
+        """Delete a session; False if there was none with this id."""
+        with self._lock:
+            return self._sessions.pop(session_id, None) is not None
+
+    @property
+    def sessions(self) -> List[Session]:
+        """The open sessions."""
+        with self._lock:
+            return list(self._sessions.values())

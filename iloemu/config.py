@@ -1,0 +1,144 @@
+"""What one emulated iLO is: its address, generation, credentials and NICs.
+
+Nothing here is read at import time; a :class:`ServerSpec` is built by the
+caller (a test, the fleet, or the CLI from its documented sources).
+
+>>> spec = ServerSpec('127.0.0.5', generation=9)
+>>> spec.product_name, spec.password
+('ProLiant DL380 Gen9', Secret('******'))
+>>> [n.mac for n in spec.nics]
+['9c:b6:54:05:00:01', '9c:b6:54:05:00:02']
+>>> ServerSpec('10.0.0.1')
+Traceback (most recent call last):
+...
+iloemu.errors.ConfigError: Invalid emulator configuration: 10.0.0.1 is not \
+a loopback IPv4 address
+"""
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from typing import Any, Mapping, Optional, Tuple, Union
+
+from iloemu.errors import ConfigError
+from iloemu.secret import Secret, as_secret
+
+GENERATIONS = (9, 10)
+BOOT_MODES = ('uefi', 'legacy')
+_MAC = re.compile(r'^([0-9a-f]{2}:){5}[0-9a-f]{2}$')
+
+
+@dataclasses.dataclass(frozen=True)
+class NicSpec:
+    """One NIC port: its MAC, and whether the firmware can boot from it."""
+
+    mac: str
+    boot_capable: bool = True
+
+    def __post_init__(self) -> None:
+        mac = self.mac.lower()
+        if not _MAC.match(mac):
+            raise ConfigError(reason='%r is not a MAC address' % self.mac)
+        object.__setattr__(self, 'mac', mac)
+
+
+def default_nics(address: str, count: int = 2) -> Tuple[NicSpec, ...]:
+    """Boot-capable NICs whose MACs derive from the address's last octet.
+
+    >>> [n.mac for n in default_nics('127.0.0.17', 1)]
+    ['9c:b6:54:11:00:01']
+    """
+    last = int(address.rsplit('.', 1)[1])
+    return tuple(NicSpec('9c:b6:54:%02x:00:%02x' % (last, port))
+                 for port in range(1, count + 1))
+
+
+def _check_loopback(address: str) -> None:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        ip = None
+    if ip is None or ip.version != 4 or not ip.is_loopback:
+        raise ConfigError(reason='%s is not a loopback IPv4 address'
+                          % address)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerSpec:
+    """The fixed description of one emulated server and its iLO.
+
+    ``generation`` 9 is an iLO 4 (RIBCL + RIS under ``/rest/v1``), 10 an
+    iLO 5 (RIBCL + Redfish under ``/redfish/v1``). ``boot_mode`` is the
+    BIOS boot mode at start ('uefi' or 'legacy'). With
+    ``iscsi_target_needs_reboot`` the firmware offers an iSCSI boot target
+    only after the settings were applied by a reset, as a strict reading of
+    iLO's pending settings suggests; by default a pending enabled attempt
+    already offers it. ``check_chap_secret`` makes the iSCSI settings
+    refuse CHAP secrets outside the UEFI initiator rule (12 to 16
+    characters, or 0x and 24 to 32 hex digits).
+    """
+
+    address: str
+    generation: int = 10
+    port: int = 443
+    username: str = 'Administrator'
+    password: Union[str, Secret] = 'password'
+    product_name: Optional[str] = None
+    boot_mode: str = 'uefi'
+    power: str = 'Off'
+    nics: Tuple[NicSpec, ...] = ()
+    initiator_name: Optional[str] = None
+    serial_number: Optional[str] = None
+    iscsi_target_needs_reboot: bool = False
+    check_chap_secret: bool = False
+
+    def __post_init__(self) -> None:
+        _check_loopback(self.address)
+        if self.generation not in GENERATIONS:
+            raise ConfigError(reason='generation must be 9 or 10')
+        if self.boot_mode not in BOOT_MODES:
+            raise ConfigError(reason="boot_mode must be 'uefi' or 'legacy'")
+        if self.power not in ('On', 'Off'):
+            raise ConfigError(reason="power must be 'On' or 'Off'")
+        last = int(self.address.rsplit('.', 1)[1])
+        fill = {
+            'password': as_secret(self.password),
+            'product_name': (self.product_name
+                             or 'ProLiant DL380 Gen%d' % self.generation),
+            'nics': tuple(self.nics) or default_nics(self.address),
+            'serial_number': self.serial_number or 'EMU%07d' % last,
+        }
+        if not self.initiator_name:
+            rom = 'p89' if self.generation == 9 else 'u30'
+            fill['initiator_name'] = 'iqn.1986-03.com.hp:uefi-%s-%s' % (
+                rom, fill['serial_number'].lower())
+        for name, value in fill.items():
+            object.__setattr__(self, name, value)
+        macs = [nic.mac for nic in self.nics]
+        if len(set(macs)) != len(macs):
+            raise ConfigError(reason='NIC MAC addresses must be unique')
+
+    @property
+    def ilo_name(self) -> str:
+        """'iLO 4' or 'iLO 5'."""
+        return 'iLO 4' if self.generation == 9 else 'iLO 5'
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> 'ServerSpec':
+        """Build from plain data (a config file or the environment).
+
+        >>> ServerSpec.from_mapping({'address': '127.0.0.9', 'nics': [
+        ...     {'mac': 'AA:BB:CC:DD:EE:01', 'boot_capable': False}]}).nics
+        (NicSpec(mac='aa:bb:cc:dd:ee:01', boot_capable=False),)
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(reason='unknown settings: %s'
+                              % ', '.join(sorted(unknown)))
+        values = dict(data)
+        values['nics'] = tuple(
+            nic if isinstance(nic, NicSpec) else NicSpec(**nic)
+            for nic in values.get('nics', ()))
+        return cls(**values)

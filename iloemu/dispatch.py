@@ -1,0 +1,84 @@
+"""The request pipeline of one emulated iLO: faults, front, error body.
+
+For each request: pick the front that owns the path, let the fault
+injector decide (delay, injected error), wait the configured latency,
+call the front, and render any error in the front's protocol. Whatever
+happens, the answer is an HTTP response, never a crashed thread.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Optional, Sequence, Tuple
+
+from iloemu.errors import (IloEmuError, InjectedError, NoValidSession,
+                           ResourceMissing)
+from iloemu.faults import FaultInjector
+from iloemu.fronts import common
+from iloemu.fronts.base import Front, Request, Response
+from iloemu.reqlog import RequestLog, RequestRecord
+
+LOG = logging.getLogger('iloemu.requests')
+
+
+class Dispatcher:
+    """Routes requests to fronts; records each one in the request log."""
+
+    def __init__(self, fronts: Sequence[Front], injector: FaultInjector,
+                 log: RequestLog, label: str) -> None:
+        self.fronts = list(fronts)
+        self.injector = injector
+        self.log = log
+        self.label = label
+
+    def front_for(self, path: str) -> Optional[Front]:
+        """The front answering ``path``, if any."""
+        for front in self.fronts:
+            if front.owns(path):
+                return front
+        return None
+
+    def handle(self, request: Request) -> Tuple[Response, str,
+                                                Tuple[str, ...]]:
+        """(response, protocol name, injected fault notes)."""
+        path = request.path
+        front = self.front_for(path)
+        decision = self.injector.decide(request.method, path)
+        wait = self.injector.plan.latency + decision.delay
+        if wait:
+            time.sleep(wait)
+        notes = decision.notes
+        try:
+            if front is None:
+                raise ResourceMissing(path=path)
+            if decision.error is not None:
+                raise InjectedError(decision.error.status, '%s %s on %s %s' % (
+                    'http', decision.error.status, request.method, path))
+            response = front.handle(request)
+        except IloEmuError as error:
+            if (isinstance(error, NoValidSession)
+                    and self.injector.plan.expected_password is not None):
+                self.injector.log('wrong password', request.method, path)
+                notes += ('wrong password',)
+            response = self._render(front, error)
+        except Exception:  # a bug must answer 500, not kill the thread
+            LOG.exception('%s: %s %s failed', self.label, request.method,
+                          path)
+            response = self._render(front, IloEmuError())
+        return response, front.name if front else '-', notes
+
+    @staticmethod
+    def _render(front: Optional[Front], error: IloEmuError) -> Response:
+        if front is not None:
+            return front.render_error(error)
+        return Response.json(common.error_body(error), status=error.status)
+
+    def record(self, request: Request, status: int, latency: float,
+               protocol: str, notes: Tuple[str, ...]) -> RequestRecord:
+        """Add the request to the log; log it at debug level."""
+        record = self.log.add(request.method, request.path, status,
+                              latency, protocol, notes)
+        LOG.debug('%s: %s %s -> %d (%.1f ms)%s', self.label, request.method,
+                  request.path, status, latency * 1000,
+                  ' [%s]' % ', '.join(notes) if notes else '')
+        return record

@@ -1,0 +1,191 @@
+"""Fault injection: a declarative plan per emulated iLO, off by default.
+
+A :class:`FaultPlan` says what goes wrong; a :class:`FaultInjector`
+applies it to each request, counts rule uses (``times``) and logs every
+fault it injects.  Paths are matched with shell wildcards against the
+request path in lower case without a trailing slash.
+
+>>> plan = FaultPlan(http_errors=(HttpErrorRule('/rest/v1/systems/1*',
+...                                             'PATCH', times=1),))
+>>> injector = FaultInjector(plan)
+>>> injector.decide('PATCH', '/rest/v1/systems/1/bios/settings').error
+HttpErrorRule(path='/rest/v1/systems/1*', method='PATCH', status=500, times=1)
+>>> injector.decide('PATCH', '/rest/v1/systems/1/bios/settings').error
+>>> FaultPlan().active, plan.active
+(False, True)
+"""
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import logging
+import threading
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+from iloemu.errors import ConfigError
+from iloemu.secret import Secret, as_secret
+
+LOG = logging.getLogger('iloemu.faults')
+
+
+def _matches(pattern: str, method: str, rule_method: str, path: str) -> bool:
+    pattern = pattern.lower().rstrip('/') or '/'
+    return ((rule_method == '*' or rule_method.upper() == method)
+            and fnmatch.fnmatchcase(path, pattern))
+
+
+@dataclasses.dataclass(frozen=True)
+class HttpErrorRule:
+    """Answer matching requests with ``status`` (in the protocol's body)."""
+
+    path: str = '*'
+    method: str = '*'
+    status: int = 500
+    times: Optional[int] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DelayRule:
+    """Wait ``seconds`` before answering matching requests."""
+
+    seconds: float
+    path: str = '*'
+    method: str = '*'
+    times: Optional[int] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultPlan:
+    """What goes wrong on one emulated iLO.
+
+    ``refuse_connections``: nothing listens (connection refused).
+    ``untrusted_certificate``: serve a certificate of another CA.
+    ``expected_password``: the iLO expects this password instead of the
+    configured one, so the client's credentials are wrong.
+    ``legacy_bios``: the server is switched to legacy BIOS boot mode.
+    ``latency``: seconds added to every answer (not a fault: benchmarks).
+    """
+
+    http_errors: Tuple[HttpErrorRule, ...] = ()
+    delays: Tuple[DelayRule, ...] = ()
+    refuse_connections: bool = False
+    untrusted_certificate: bool = False
+    expected_password: Optional[Union[str, Secret]] = None
+    legacy_bios: bool = False
+    latency: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, 'http_errors', tuple(self.http_errors))
+        object.__setattr__(self, 'delays', tuple(self.delays))
+        object.__setattr__(self, 'expected_password',
+                           as_secret(self.expected_password))
+        if self.latency < 0 or any(d.seconds < 0 for d in self.delays):
+            raise ConfigError(reason='delays must not be negative')
+
+    @property
+    def active(self) -> bool:
+        """Whether the plan injects any fault (latency does not count)."""
+        return bool(self.http_errors or self.delays or self.refuse_connections
+                    or self.untrusted_certificate or self.legacy_bios
+                    or self.expected_password is not None)
+
+    def describe(self) -> List[str]:
+        """One line per fault, for logs (the password stays masked)."""
+        lines = ['http %s on %s %s%s' % (r.status, r.method, r.path,
+                                         _times(r.times))
+                 for r in self.http_errors]
+        lines += ['delay %.3gs on %s %s%s' % (d.seconds, d.method, d.path,
+                                              _times(d.times))
+                  for d in self.delays]
+        flags = [('refuse_connections', 'connections refused'),
+                 ('untrusted_certificate', 'certificate of another CA'),
+                 ('legacy_bios', 'legacy BIOS boot mode')]
+        lines += [text for name, text in flags if getattr(self, name)]
+        if self.expected_password is not None:
+            lines.append('wrong password (iLO expects %s)'
+                         % self.expected_password)
+        return lines
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> 'FaultPlan':
+        """Build from plain data, e.g. ``{'http_errors': [{'path': ...}]}``.
+
+        >>> FaultPlan.from_mapping({'delays': [{'seconds': 2}]}).delays
+        (DelayRule(seconds=2, path='*', method='*', times=None),)
+        """
+        values: Dict[str, Any] = dict(data)
+        try:
+            values['http_errors'] = tuple(
+                HttpErrorRule(**r) for r in values.get('http_errors', ()))
+            values['delays'] = tuple(DelayRule(**r)
+                                     for r in values.get('delays', ()))
+            return cls(**values)
+        except TypeError as exc:
+            raise ConfigError(reason='bad fault plan: %s' % exc)
+
+
+def _times(times: Optional[int]) -> str:
+    return '' if times is None else ' (%d times)' % times
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """What the injector decided for one request."""
+
+    delay: float = 0.0
+    error: Optional[HttpErrorRule] = None
+    notes: Tuple[str, ...] = ()
+
+
+class FaultInjector:
+    """Applies a plan request by request, thread-safe, logging each fault."""
+
+    def __init__(self, plan: FaultPlan = FaultPlan(),
+                 label: str = 'iLO') -> None:
+        self.label = label
+        self._lock = threading.Lock()
+        self._used: Dict[int, int] = {}
+        self._plan = plan
+
+    @property
+    def plan(self) -> FaultPlan:
+        """The plan in force."""
+        return self._plan
+
+    @plan.setter
+    def plan(self, plan: FaultPlan) -> None:
+        with self._lock:
+            self._plan, self._used = plan, {}
+
+    def _take(self, index: int, times: Optional[int]) -> bool:
+        used = self._used.get(index, 0)
+        if times is not None and used >= times:
+            return False
+        self._used[index] = used + 1
+        return True
+
+    def decide(self, method: str, path: str) -> Decision:
+        """Delay and error for ``method path``; logs what it injects."""
+        notes, delay, error = [], 0.0, None
+        with self._lock:
+            plan = self._plan
+            for i, rule in enumerate(plan.delays):
+                if (_matches(rule.path, method, rule.method, path)
+                        and self._take(i, rule.times)):
+                    delay += rule.seconds
+                    notes.append('delay %.3gs' % rule.seconds)
+            for i, err in enumerate(plan.http_errors, start=len(plan.delays)):
+                if (_matches(err.path, method, err.method, path)
+                        and self._take(i, err.times)):
+                    error = err
+                    notes.append('http %d' % err.status)
+                    break
+        for note in notes:
+            self.log(note, method, path)
+        return Decision(delay, error, tuple(notes))
+
+    def log(self, note: str, method: str = '', path: str = '') -> None:
+        """Log one injected fault."""
+        where = ' '.join(part for part in (method, path) if part)
+        LOG.warning('%s: fault injected: %s%s', self.label, note,
+                    ' ' + where if where else '')

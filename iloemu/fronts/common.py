@@ -1,0 +1,197 @@
+"""Shapes RIS (iLO 4) and Redfish (iLO 5) have in common.
+
+The iSCSI settings differ only in a few property names between the two
+("dialects"); BIOS mappings, boot sources and error bodies share a form.
+
+>>> entry = {'iSCSIBootAttemptName': 'NicBoot1', 'iSCSINicSource': 'NicBoot1',
+...          'iSCSIBootLUN': '1', 'iSCSIBootEnable': 'Enabled',
+...          'iSCSIChapSecret': 'abcdefghijkl'}
+>>> attempt_from_wire(entry, RIS_ISCSI)['chap_secret']
+Secret('******')
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from iloemu.bootsources import BootSource
+from iloemu.errors import (IloEmuError, MalformedJSON, PropertyUnknown,
+                           PropertyValueNotInList)
+from iloemu.secret import Secret
+from iloemu.state import IscsiAttempt, IscsiConfig, ServerState
+
+
+@dataclasses.dataclass(frozen=True)
+class IscsiDialect:
+    """The property names that differ between RIS and Redfish."""
+
+    list_key: str
+    name_key: str
+    instance_key: str
+    lun_key: str
+    enable_key: str
+
+
+RIS_ISCSI = IscsiDialect('iSCSIBootSources', 'iSCSIBootAttemptName',
+                         'iSCSIBootAttemptInstance', 'iSCSIBootLUN',
+                         'iSCSIBootEnable')
+REDFISH_ISCSI = IscsiDialect('iSCSISources', 'iSCSIAttemptName',
+                             'iSCSIAttemptInstance', 'iSCSILUN',
+                             'iSCSIConnection')
+
+_SHARED = {
+    'iSCSINicSource': 'nic_source',
+    'iSCSITargetName': 'target_name',
+    'iSCSITargetIpAddress': 'target_ip',
+    'iSCSITargetTcpPort': 'target_port',
+    'iSCSITargetInfoViaDHCP': 'target_info_via_dhcp',
+    'iSCSIAuthenticationMethod': 'auth_method',
+    'iSCSIChapUsername': 'chap_user',
+}
+#: Accepted in a PATCH but not modelled (the firmware's defaults stay).
+_IGNORED = ('iSCSIChapType', 'iSCSIConnectRetry', 'iSCSIConnectTimeoutMS',
+            'iSCSIInitiatorGateway', 'iSCSIInitiatorInfoViaDHCP',
+            'iSCSIInitiatorIpAddress', 'iSCSIInitiatorNetmask',
+            'iSCSIIpAddressType', 'iSCSIReverseChapSecret',
+            'iSCSIReverseChapUsername', 'StructuredBootString',
+            'UEFIDevicePath')
+
+
+def attempt_from_wire(entry: Mapping[str, Any],
+                      dialect: IscsiDialect) -> Dict[str, Any]:
+    """One PATCHed attempt in the backend's neutral field names."""
+    if not isinstance(entry, dict):
+        raise MalformedJSON(reason='an iSCSI source must be an object')
+    fields: Dict[str, Any] = {}
+    for key, value in entry.items():
+        if key in _SHARED:
+            fields[_SHARED[key]] = value
+        elif key == 'iSCSIChapSecret':
+            fields['chap_secret'] = (None if value is None
+                                     else Secret(str(value)))
+        elif key == dialect.name_key:
+            fields['attempt_name'] = value
+        elif key == dialect.instance_key:
+            fields['instance'] = value
+        elif key == dialect.lun_key:
+            fields['lun'] = value
+        elif key == dialect.enable_key:
+            if value not in ('Enabled', 'Disabled'):
+                raise PropertyValueNotInList(name=key, value=value)
+            fields['enabled'] = value == 'Enabled'
+        elif key not in _IGNORED:
+            raise PropertyUnknown(name=key)
+    return fields
+
+
+def iscsi_patch_from_wire(body: Mapping[str, Any], dialect: IscsiDialect
+                          ) -> Tuple[Optional[str], List[Dict[str, Any]]]:
+    """(initiator name or None, attempts) from an iSCSI settings PATCH."""
+    initiator, attempts = None, []
+    for key, value in body.items():
+        if key == 'iSCSIInitiatorName':
+            initiator = str(value)
+        elif key == dialect.list_key:
+            if not isinstance(value, list):
+                raise MalformedJSON(reason='%s must be a list' % key)
+            attempts = [attempt_from_wire(e, dialect) for e in value]
+        elif not key.startswith('@'):
+            raise PropertyUnknown(name=key)
+    return initiator, attempts
+
+
+def _attempt_to_wire(attempt: IscsiAttempt, dialect: IscsiDialect,
+                     source: Optional[BootSource]) -> Dict[str, Any]:
+    v6 = ':' in attempt.target_ip
+    return {
+        dialect.name_key: attempt.attempt_name,
+        dialect.instance_key: attempt.instance,
+        dialect.lun_key: attempt.lun,
+        dialect.enable_key: 'Enabled' if attempt.enabled else 'Disabled',
+        'iSCSINicSource': attempt.nic_source,
+        'iSCSITargetName': attempt.target_name,
+        'iSCSITargetIpAddress': attempt.target_ip,
+        'iSCSITargetTcpPort': attempt.target_port,
+        'iSCSITargetInfoViaDHCP': attempt.target_info_via_dhcp,
+        'iSCSIAuthenticationMethod': attempt.auth_method,
+        'iSCSIChapUsername': attempt.chap_user,
+        'iSCSIChapSecret': None,  # write-only, as on iLO
+        'iSCSIChapType': 'OneWay',
+        'iSCSIConnectRetry': 3,
+        'iSCSIConnectTimeoutMS': 20000,
+        'iSCSIInitiatorInfoViaDHCP': True,
+        'iSCSIIpAddressType': 'IPv6' if v6 else 'IPv4',
+        'StructuredBootString': source.structured if source else None,
+        'UEFIDevicePath': source.device_path if source else None,
+    }
+
+
+def iscsi_to_wire(config: IscsiConfig, state: ServerState,
+                  sources: Sequence[BootSource],
+                  dialect: IscsiDialect) -> Dict[str, Any]:
+    """The body of an iSCSI resource (current or pending) minus links."""
+    by_name = {s.structured: s for s in sources}
+    entries = []
+    for nic in state.nics:
+        attempt = config.attempts.get(nic.nic_boot or '')
+        if attempt is not None:
+            entries.append(_attempt_to_wire(
+                attempt, dialect, by_name.get(nic.structured_name + '.iSCSI')))
+    return {'iSCSIInitiatorName': config.initiator_name,
+            'iSCSINicSources': [n.nic_boot for n in state.nics
+                                if n.nic_boot],
+            dialect.list_key: entries}
+
+
+def pci_mappings(state: ServerState) -> List[Dict[str, Any]]:
+    """BiosPciSettingsMappings: the storage controller and the NIC ports."""
+    ports = []
+    for nic in state.nics:
+        associations: List[Any] = [
+            {'PreBootNetwork': 'EmbNicPort%d' % nic.port}]
+        if nic.nic_boot:
+            associations.append(nic.nic_boot)
+        ports.append({'Associations': associations,
+                      'CorrelatableID': nic.device_path,
+                      'Subinstance': nic.port})
+    return [
+        {'Associations': ['EmbSas1Enable', 'EmbSas1Boot'],
+         'CorrelatableID': 'PciRoot(0x0)/Pci(0x1,0x0)/Pci(0x0,0x0)',
+         'Instance': 1, 'Subinstances': []},
+        {'Associations': ['EmbNicEnable', 'EmbNicLinkSpeed'],
+         'CorrelatableID': 'PciRoot(0x0)/Pci(0x1C,0x0)',
+         'Instance': 2, 'Subinstances': ports},
+    ]
+
+
+def sources_to_wire(sources: Sequence[BootSource]) -> List[Dict[str, str]]:
+    """BootSources entries of the BIOS boot resource."""
+    return [{'BootOptionNumber': '%04X' % (number + 1),
+             'BootString': s.boot_string,
+             'CorrelatableID': s.correlatable_id,
+             'StructuredBootString': s.structured,
+             'UEFIDevicePath': s.device_path}
+            for number, s in enumerate(sources)]
+
+
+def extended_info(message_id: str, args: Sequence[str] = (),
+                  message: Optional[str] = None) -> Dict[str, Any]:
+    """The ``{"error": {...}}`` body iLO answers with, errors or not.
+
+    >>> extended_info('Base.1.4.Success')['error']['@Message.ExtendedInfo']
+    [{'MessageId': 'Base.1.4.Success'}]
+    """
+    info: Dict[str, Any] = {'MessageId': message_id}
+    if args:
+        info['MessageArgs'] = list(args)
+    if message:
+        info['Message'] = message
+    return {'error': {
+        'code': 'iLO.0.10.ExtendedInfo',
+        'message': 'See @Message.ExtendedInfo for more information.',
+        '@Message.ExtendedInfo': [info]}}
+
+
+def error_body(error: IloEmuError) -> Dict[str, Any]:
+    """The Redfish error body of an emulator error."""
+    return extended_info(error.message_id, error.message_args, str(error))
