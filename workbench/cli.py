@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -153,6 +154,29 @@ def do_each(args: argparse.Namespace, paths: Paths) -> int:
     return 1 if checks.failed else 0
 
 
+def demo_command(paths: Paths) -> List[str]:
+    """How ``./wb demo`` runs the demo: the venv's python, ``-m demo``.
+
+    >>> demo_command(Paths(build=Path('/b')))
+    ['/b/venv/bin/python', '-m', 'demo']
+    """
+    return [str(venv.bin_path(paths, "python")), "-m", "demo"]
+
+
+def do_demo(args: argparse.Namespace, paths: Paths) -> int:
+    """Build, then drive the series against emulated Gen9 and Gen10 iLOs."""
+    do_build(args, paths)
+    command = demo_command(paths)
+    if not Path(command[0]).is_file():
+        raise WorkbenchError("no virtualenv at %s: the demo runs in it "
+                             "(build without --no-venv)" % paths.venv)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    print("demo: %s" % " ".join(command), flush=True)
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
 def do_test(args: argparse.Namespace, paths: Paths) -> int:
     """Build, then run every test group and the checks."""
     if not args.no_build:
@@ -165,6 +189,10 @@ def do_test(args: argparse.Namespace, paths: Paths) -> int:
     results.append(suite.run_pytest(
         paths, "project", ["tests/unit", "workbench"], ROOT))
     print(results[-1].line(), flush=True)
+    if not args.no_functional:
+        results.append(suite.run_pytest(
+            paths, "functional", ["tests/functional"], ROOT))
+        print(results[-1].line(), flush=True)
     if not args.no_unit:
         patched = suite.run_unit_suite(paths, paths.tree,
                                        "ironic unit suite (patched)")
@@ -205,6 +233,7 @@ COMMANDS = {
     "status": (do_status, "show the built tree and unexported work"),
     "reset": (do_reset, "rebuild the tree from patches/, dropping edits"),
     "test": (do_test, "build, then run all tests and checks"),
+    "demo": (do_demo, "build, then boot from a volume via emulated iLOs"),
 }
 
 
@@ -221,7 +250,7 @@ def parser() -> argparse.ArgumentParser:
     subs = top.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         sub = subs.add_parser(name, help=help_text)
-        if name in ("build", "reset", "test"):
+        if name in ("build", "reset", "test", "demo"):
             sub.add_argument("--force", action="store_true",
                              help="rebuild even over local work")
             sub.add_argument("--no-series", action="store_true",
@@ -232,6 +261,8 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--no-build", action="store_true")
             sub.add_argument("--no-unit", action="store_true",
                              help="skip the ironic unit suite")
+            sub.add_argument("--no-functional", action="store_true",
+                             help="skip the functional tests (iLO emulator)")
             sub.add_argument("--no-gate", action="store_true",
                              help="skip the base+port comparison run")
             sub.add_argument("--no-each", action="store_true",

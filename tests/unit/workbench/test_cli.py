@@ -149,3 +149,10 @@ def test_known_bases_have_hashes(version):
 def test_unknown_base_needs_a_hash(ws, capsys):
     assert ws.wb("--base-version", "1.0.0", "--sha256", "", "check") == 1
     assert "no sha256 known for ironic 1.0.0" in capsys.readouterr().err
+
+
+def test_demo_builds_first_and_needs_the_venv(ws, capsys):
+    assert ws.wb("demo", "--no-venv") == 1
+    assert (ws.tree / ".git").is_dir()  # it built before it ran
+    err = capsys.readouterr().err
+    assert "no virtualenv" in err and "--no-venv" in err

@@ -1,0 +1,122 @@
+"""Fixtures: ironic as its conductor runs it, emulated iLOs, a log check.
+
+The real proliantutils talks HTTPS (certificates verified against the
+emulator's CA, ironic's ``[ilo]ca_file``) to emulated iLOs on
+127.0.0.N:443; nothing is mocked. As ``ironic-conductor`` does, the
+process is monkey patched by eventlet (``import ironic.cmd``) before
+anything else: the emulated iLOs' server threads are then green threads
+of the same process, which is what the conductor's iLO calls meet too.
+
+* ``conductor_layout`` (session): ``ironic.conf`` and a SQLite file
+  database made by ``ironic-dbsync create_schema``, in a temporary
+  folder, and a web server for ``[deploy]http_root``.
+* ``fleet``: emulated iLOs for one test, always stopped afterwards, after
+  proliantutils' client cache is emptied (it caches clients per address
+  for the whole process).
+* ``bench``: emulated iLOs, nodes and steps (``bench.Bench``); the nodes
+  are deleted afterwards.
+* ``log_records`` (autouse): every log record of the test, at DEBUG, from
+  every logger; after the test, none may hold a secret the bench handed
+  out (CHAP secrets, iLO passwords).
+"""
+from __future__ import annotations
+
+import ironic.cmd  # noqa: F401  (the conductor's eventlet monkey patching)
+
+import os
+from typing import Iterator
+
+import pytest
+
+from iloemu import IloFleet
+from iloemu.testing import NoWaits, forget_clients
+
+from demo import conductor
+from demo.logcheck import RecordCollector, find_leaks, leaking_loggers
+from tests.functional.bench import Bench
+
+PKI = 'pki'
+
+
+def first_address(pid: int) -> str:
+    """The first emulated iLO address of this process: 127.X.Y.2.
+
+    All of 127.0.0.0/8 is loopback; a range per process keeps this group
+    off port 443 of the addresses the emulator's unit tests, the demo
+    (127.0.0.2 on) and concurrent runs use.
+
+    >>> first_address(1), first_address(300)
+    ('127.3.0.2', '127.49.1.2')
+    """
+    return '127.%d.%d.2' % (2 + pid % 253, (pid // 253) % 256)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The 2017 libraries' deprecation warnings are not these tests'
+    subject: they are not reported."""
+    for item in items:
+        item.add_marker(pytest.mark.filterwarnings('ignore'))
+
+
+@pytest.fixture(scope='session')
+def conductor_layout(tmp_path_factory) -> Iterator[conductor.Layout]:
+    """ironic configured once for the session (its config is global),
+    with a web server for ``[deploy]http_root``."""
+    root = tmp_path_factory.mktemp('functional')
+    # Every test's fleet writes its CA to the same file, the one that
+    # [ilo]ca_file names.
+    ca_file = IloFleet(root / PKI).ca_file
+    layout = conductor.Layout(root / 'ironic')
+    web = conductor.WebServer(layout)
+    try:
+        # power_wait 0: an emulated server changes its power at once.
+        conductor.configure(layout, ca_file, web.url, debug=True,
+                            power_wait=0)
+        yield layout
+    finally:
+        web.stop()
+
+
+@pytest.fixture
+def fleet(conductor_layout: conductor.Layout) -> Iterator[IloFleet]:
+    """A started fleet whose CA is the one ironic trusts."""
+    fleet = IloFleet(conductor_layout.root.parent / PKI,
+                     first_address=first_address(os.getpid()))
+    fleet.start()
+    try:
+        yield fleet
+    finally:
+        try:
+            forget_clients()
+        finally:
+            fleet.close()
+
+
+@pytest.fixture
+def log_records(request) -> Iterator[RecordCollector]:
+    """Every log record of the test; checked for secrets afterwards."""
+    with RecordCollector() as collector:
+        yield collector
+    bench = request.node.funcargs.get('bench')
+    secrets = bench.secrets if bench is not None else []
+    leaks = find_leaks(collector.records, secrets)
+    assert not leaks, 'secrets in the log records of: %s (%d records)' % (
+        ', '.join(leaking_loggers(leaks)), len(leaks))
+
+
+@pytest.fixture
+def bench(log_records: RecordCollector,
+          fleet: IloFleet) -> Iterator[Bench]:
+    """Emulated iLOs and nodes for one test; nodes deleted afterwards."""
+    bench = Bench(fleet, conductor.admin_context())
+    try:
+        yield bench
+    finally:
+        bench.destroy_all()
+
+
+@pytest.fixture
+def no_waits() -> Iterator[NoWaits]:
+    """Retry sleeps of proliantutils and sushy return at once."""
+    with NoWaits() as waits:
+        yield waits

@@ -1,0 +1,135 @@
+"""The whole path, as a deploy and a tear down run it, on both generations.
+
+UEFI: ``validate`` -> ``prepare_instance`` (initiator name, target on the
+node's NIC, persistent iSCSI boot device) -> power on (the emulated
+firmware boots from the target, presenting the connector's IQN) ->
+``clean_up_instance`` (powers off, clears the target), for Gen9 and Gen10
+x ilo-pxe and ilo-virtual-media x CHAP or not x IPv4/IPv6 portal.
+
+BIOS: ilo-pxe falls back to iPXE (a real iPXE config in a temporary
+``tftp_root``, the persistent boot device is the network); virtual media
+refuses the node.
+"""
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from ironic.common import boot_devices
+from ironic.common import exception
+from ironic.common import pxe_utils
+from ironic.common import states
+from ironic.conductor import utils as manager_utils
+
+from tests.functional import bench as b
+
+GENERATIONS = (9, 10)
+INTERFACES = ('ilo-pxe', 'ilo-virtual-media')
+
+
+def _matrix():
+    for gen, iface, chap, portal in itertools.product(
+            GENERATIONS, INTERFACES, (True, False), ('ipv4', 'ipv6')):
+        yield pytest.param(gen, iface, chap, portal, id='gen%d-%s-%s-%s' % (
+            gen, iface, 'chap' if chap else 'nochap', portal))
+
+
+@pytest.mark.parametrize('gen, iface, chap, portal', list(_matrix()))
+def test_uefi_boot_from_volume(bench, gen, iface, chap, portal):
+    ilo = bench.ilo(gen)
+    node = bench.enroll(ilo, iface, volume=bench.volume(chap, portal))
+    before = ilo.state()
+
+    bench.run(node, lambda task: task.driver.boot.validate(task))
+    bench.run(node, lambda task: task.driver.boot.prepare_instance(task))
+
+    view = ilo.state()
+    assert view.boot_mode == view.pending_boot_mode == 'uefi'
+    b.assert_target(view, node, portal)
+    for mac in node.other_macs:  # the NIC that is not a port: untouched
+        assert view.iscsi[mac] == before.iscsi[mac]
+    assert view.pending_initiator_name == node.spec.initiator_iqn
+    b.assert_iscsi_boot_device(view, node)
+    b.assert_recorded(bench.info(node), node)
+    device = bench.run(
+        node, lambda task: task.driver.management.get_boot_device(task))
+    assert device == {'boot_device': boot_devices.ISCSIBOOT,
+                      'persistent': True}
+
+    # The deploy powers the node on: the firmware applies the pending
+    # settings and boots from the target with the connector's IQN.
+    bench.run(node, lambda task: manager_utils.node_power_action(
+        task, states.POWER_ON))
+    view = ilo.state()
+    assert view.power == 'On'
+    boot = view.boots[-1]
+    assert (boot.boot_mode, boot.device, boot.initiator_name) == (
+        'uefi', view.uefi_target, node.spec.initiator_iqn)
+    b.assert_target(view, node, portal)  # still pending == current
+    assert sorted(b.enabled_targets(view)) == sorted(
+        m for m, t in view.iscsi_current.items() if t.enabled)
+
+    bench.run(node, lambda task: task.driver.boot.clean_up_instance(task))
+    view = ilo.state()
+    assert view.power == 'Off'
+    b.assert_no_target(view)
+    info = bench.info(node)
+    b.assert_not_recorded(info)
+    assert 'boot_from_volume' in info  # the deploy's tear down removes it
+
+
+@pytest.mark.parametrize('gen', GENERATIONS, ids=['gen9', 'gen10'])
+def test_bios_ilo_pxe_falls_back_to_ipxe(bench, conductor_layout, gen):
+    ilo = bench.ilo(gen, boot_mode='legacy')
+    node = bench.enroll(ilo, 'ilo-pxe', boot_mode='bios',
+                        volume=bench.volume(chap=True))
+
+    bench.run(node, lambda task: task.driver.boot.validate(task))
+    bench.run(node, lambda task: task.driver.boot.prepare_instance(task))
+
+    view = ilo.state()
+    assert view.boot_mode == 'legacy'
+    b.assert_no_target(view)
+    assert view.pending_initiator_name == view.initiator_name  # untouched
+    assert view.persistent_boot is not None
+    b.assert_not_recorded(bench.info(node))
+    device = bench.run(
+        node, lambda task: task.driver.management.get_boot_device(task))
+    assert device == {'boot_device': boot_devices.PXE, 'persistent': True}
+    config_file = Path(pxe_utils.get_pxe_config_file_path(node.uuid))
+    assert config_file.is_relative_to(conductor_layout.http_root)  # iPXE
+    config = config_file.read_text()
+    assert 'sanboot' in config
+    assert 'iscsi:192.0.2.10::3260:1:%s' % node.volume.iqn in config
+    assert node.spec.initiator_iqn in config
+
+    # As the deploy's clean_up does it: the iPXE config (which holds the
+    # CHAP secret for iPXE) goes with clean_up_ramdisk; clean_up_instance
+    # finds no instance image info for a volume and leaves it.
+    def clean_up(task):
+        task.driver.boot.clean_up_ramdisk(task)
+        task.driver.boot.clean_up_instance(task)
+    bench.run(node, clean_up)
+    b.assert_no_target(ilo.state())
+    assert not config_file.exists()
+
+
+@pytest.mark.parametrize('gen', GENERATIONS, ids=['gen9', 'gen10'])
+def test_bios_virtual_media_refuses_the_volume(bench, gen):
+    ilo = bench.ilo(gen, boot_mode='legacy')
+    node = bench.enroll(ilo, 'ilo-virtual-media', boot_mode='bios',
+                        volume=bench.volume(chap=True))
+
+    with pytest.raises(exception.InvalidParameterValue, match='bios'):
+        bench.run(node, lambda task: task.driver.boot.validate(task))
+    with pytest.raises(exception.InstanceDeployFailure, match='bios'):
+        bench.run(node,
+                  lambda task: task.driver.boot.prepare_instance(task))
+
+    view = ilo.state()
+    assert view.boot_mode == view.pending_boot_mode == 'legacy'
+    b.assert_no_target(view)
+    assert view.persistent_boot is None
+    b.assert_not_recorded(bench.info(node))

@@ -1,0 +1,254 @@
+"""Each injected fault: the ironic exception, a consistent node, no secret.
+
+"Consistent" means: ``driver_internal_info`` never claims a target that
+iLO does not hold, a failed boot-device step leaves no target behind, and
+the error text holds neither the CHAP secret nor the iLO password (the
+log records are checked by ``conftest.log_records`` after every test).
+
+Each fault runs on both generations. "Warm": the conductor has talked to
+the iLO before, so proliantutils' cached client exists; "cold": the first
+call of the process to that iLO (a conductor restart, a new password)
+has to build the client, which talks to the iLO already.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from iloemu import DelayRule, FaultPlan, HttpErrorRule
+from iloemu.testing import forget_clients
+from ironic.common import exception
+from ironic.drivers.modules.ilo import common as ilo_common
+
+from demo.logcheck import secret_free
+from tests.functional import bench as b
+
+GENS = pytest.mark.parametrize('gen', (9, 10), ids=['gen9', 'gen10'])
+ISCSI_SETTINGS = '*/bios/iscsi/settings'
+SYSTEM = '*/systems/1'
+
+
+def _prepare(task):
+    task.driver.boot.prepare_instance(task)
+
+
+def _clean_up(task):
+    task.driver.boot.clean_up_instance(task)
+
+
+def _set_target(task):
+    task.driver.management.set_iscsi_boot_target(task)
+
+
+def _warm(task):
+    """Any iLO call: proliantutils builds and caches the client."""
+    task.driver.management.get_boot_device(task)
+
+
+def _assert_failed_cleanly(bench, node, error, initiator_written=False):
+    """No target in iLO, none claimed, error text without a secret."""
+    assert secret_free(str(error.value), bench.secrets)
+    assert secret_free(repr(error.value), bench.secrets)
+    view = node.ilo.state()
+    b.assert_no_target(view)
+    assert view.persistent_boot is None
+    b.assert_not_recorded(bench.info(node))
+    if not initiator_written:
+        assert view.pending_initiator_name == view.initiator_name
+
+
+# -- HTTP 500 -----------------------------------------------------------------
+@GENS
+def test_http_500_on_iscsi_settings(bench, gen):
+    """The first iSCSI write (the initiator name) fails."""
+    ilo = bench.ilo(gen)
+    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume())
+    with ilo.faults_applied(FaultPlan(http_errors=(
+            HttpErrorRule(ISCSI_SETTINGS, 'PATCH'),))):
+        with pytest.raises(exception.IloOperationError,
+                           match='initiator name') as error:
+            bench.run(node, _prepare)
+    _assert_failed_cleanly(bench, node, error)
+
+
+@GENS
+def test_http_500_on_iscsi_target(bench, gen):
+    """iLO holds the connector's IQN already: the target write fails."""
+    ilo = bench.ilo(gen)
+    node = bench.enroll(ilo, 'ilo-virtual-media', volume=bench.volume(),
+                        connector=ilo.spec.initiator_name)
+    with ilo.faults_applied(FaultPlan(http_errors=(
+            HttpErrorRule(ISCSI_SETTINGS, 'PATCH'),))):
+        with pytest.raises(exception.IloOperationError,
+                           match='Setting the iSCSI boot target') as error:
+            bench.run(node, _prepare)
+    _assert_failed_cleanly(bench, node, error)
+    assert [r.status for r in ilo.log.records
+            if r.method == 'PATCH' and 'iscsi' in r.path] == [500]
+
+
+@GENS
+def test_http_500_on_boot_device_clears_the_target(bench, gen):
+    ilo = bench.ilo(gen)
+    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume())
+    with ilo.faults_applied(FaultPlan(http_errors=(
+            HttpErrorRule(SYSTEM, 'PATCH'),))):
+        with pytest.raises(exception.IloOperationError) as error:
+            bench.run(node, _prepare)
+    # The target was set, then cleared again after the boot device failed.
+    patches = [r for r in ilo.log.records
+               if r.method == 'PATCH' and r.path.endswith('iscsi/settings')]
+    assert [r.status for r in patches] == [200, 200, 200]  # name, set, clear
+    _assert_failed_cleanly(bench, node, error, initiator_written=True)
+
+
+@GENS
+def test_http_500_on_clear_keeps_the_record(bench, gen):
+    """A failed clean up raises and keeps the record, so that it is
+    retried; the retry clears the target."""
+    ilo = bench.ilo(gen)
+    node = bench.enroll(ilo, 'ilo-virtual-media', volume=bench.volume())
+    bench.run(node, _prepare)
+    with ilo.faults_applied(FaultPlan(http_errors=(
+            HttpErrorRule(ISCSI_SETTINGS, 'PATCH'),))):
+        with pytest.raises(exception.IloOperationError,
+                           match='Clearing the iSCSI boot target') as error:
+            bench.run(node, _clean_up)
+    assert secret_free(str(error.value), bench.secrets)
+    b.assert_target(ilo.state(), node, 'ipv4')
+    b.assert_recorded(bench.info(node), node)
+
+    bench.run(node, _clean_up)
+    b.assert_no_target(ilo.state())
+    b.assert_not_recorded(bench.info(node))
+
+
+# -- delays -------------------------------------------------------------------
+DELAY = 1.5
+
+
+@GENS
+def test_delay_beyond_the_client_timeout_is_waited_for(bench, gen):
+    """``client_timeout`` (1 s here) is not applied by proliantutils: an
+    answer 1.5 s late is waited for and the step succeeds."""
+    ilo = bench.ilo(gen)
+    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume(),
+                        driver_info={'client_timeout': 1})
+    plan = FaultPlan(delays=(DelayRule(DELAY, ISCSI_SETTINGS, 'PATCH',
+                                       times=1),))
+    with ilo.faults_applied(plan):
+        start = time.monotonic()
+        bench.run(node, _prepare)
+        took = time.monotonic() - start
+    assert took >= DELAY
+    assert [r.faults for r in ilo.log.records if r.faults] == [
+        ('delay %.1fs' % DELAY,)]
+    b.assert_target(ilo.state(), node, 'ipv4')
+    b.assert_recorded(bench.info(node), node)
+
+
+def test_delay_beyond_the_redfish_read_timeout(bench, no_waits):
+    """Gen10 only: sushy's read timeout (60 s) is the one timeout. It is
+    shortened on the cached client to show what a late answer does: the
+    call fails after 3 x 3 attempts, yet iLO applies every late write. The
+    record stays consistent with what ironic knows (nothing set), while
+    iLO does hold the target: a later clean up clears it (by the node's
+    ports, as nothing is recorded)."""
+    ilo = bench.ilo(10)
+    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume(),
+                        connector=ilo.spec.initiator_name)
+    bench.run(node, _warm)
+    client = bench.run(node, lambda task: ilo_common.get_ilo_object(
+        task.node))
+    client.redfish._sushy._conn._default_request_timeout = 0.3
+    ilo.log.clear()
+    plan = FaultPlan(delays=(DelayRule(0.6, ISCSI_SETTINGS, 'PATCH'),))
+    with ilo.faults_applied(plan):
+        with pytest.raises(exception.IloOperationError,
+                           match='timed out') as error:
+            bench.run(node, _prepare)
+        deadline = time.monotonic() + 10  # the late answers come in
+        while time.monotonic() < deadline and sum(
+                1 for r in ilo.log.records if r.method == 'PATCH') < 9:
+            time.sleep(0.05)
+    assert secret_free(str(error.value), bench.secrets)
+    assert sum(1 for r in ilo.log.records if r.method == 'PATCH') == 9
+    assert no_waits.total == 16.0
+    b.assert_not_recorded(bench.info(node))
+    assert sorted(b.enabled_targets(ilo.state())) == node.port_macs
+
+    client.redfish._sushy._conn._default_request_timeout = 60
+    bench.run(node, lambda task:
+              task.driver.management.clear_iscsi_boot_target(task))
+    b.assert_no_target(ilo.state())
+
+
+# -- connection, certificate, password ----------------------------------------
+CONNECTION_FAULTS = {
+    'refused': FaultPlan(refuse_connections=True),
+    'untrusted-cert': FaultPlan(untrusted_certificate=True),
+    'wrong-password': FaultPlan(expected_password='iLO-pw-changed-0001'),
+}
+
+
+@GENS
+@pytest.mark.parametrize('fault', sorted(CONNECTION_FAULTS))
+def test_connection_fault_warm_client(bench, no_waits, gen, fault):
+    ilo = bench.ilo(gen)
+    node = bench.enroll(ilo, 'ilo-virtual-media', volume=bench.volume())
+    bench.run(node, _warm)
+    with ilo.faults_applied(CONNECTION_FAULTS[fault]):
+        with pytest.raises(exception.IloOperationError) as error:
+            bench.run(node, _set_target)
+        with pytest.raises(exception.IloOperationError) as error:
+            bench.run(node, _prepare)
+    _assert_failed_cleanly(bench, node, error)
+
+
+@GENS
+@pytest.mark.parametrize('fault', sorted(CONNECTION_FAULTS))
+def test_connection_fault_cold_client(bench, no_waits, gen, fault):
+    """The documented IloOperationError, also when proliantutils fails
+    while it builds its client (``get_ilo_object``)."""
+    ilo = bench.ilo(gen)
+    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume())
+    with ilo.faults_applied(CONNECTION_FAULTS[fault]):
+        forget_clients()
+        with pytest.raises(exception.IloOperationError) as error:
+            bench.run(node, _set_target)
+    _assert_failed_cleanly(bench, node, error)
+
+
+# -- BIOS mode ----------------------------------------------------------------
+@GENS
+def test_server_in_bios_mode(bench, gen):
+    """The node asks for UEFI, the server runs in legacy BIOS mode: iLO
+    refuses the iSCSI settings (only the *current* mode counts, so the
+    pending UEFI mode that virtual media sets does not help)."""
+    ilo = bench.ilo(gen)
+    iface = 'ilo-virtual-media' if gen == 9 else 'ilo-pxe'
+    node = bench.enroll(ilo, iface, volume=bench.volume())
+    with ilo.faults_applied(FaultPlan(legacy_bios=True)):
+        with pytest.raises(exception.IloOperationNotSupported) as error:
+            bench.run(node, _prepare)
+        view = ilo.state()
+        assert view.boot_mode == 'legacy'
+        assert view.pending_boot_mode == 'uefi'  # update_boot_mode set it
+    _assert_failed_cleanly(bench, node, error)
+
+
+@GENS
+def test_clean_up_in_bios_mode_keeps_the_record(bench, gen):
+    """Clean up in BIOS mode warns and keeps the record; back in UEFI
+    mode, the next clean up clears the target."""
+    ilo = bench.ilo(gen)
+    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume())
+    bench.run(node, _prepare)
+    with ilo.faults_applied(FaultPlan(legacy_bios=True)):
+        bench.run(node, _clean_up)
+        b.assert_recorded(bench.info(node), node)
+    b.assert_target(ilo.state(), node, 'ipv4')
+    bench.run(node, _clean_up)
+    b.assert_no_target(ilo.state())
+    b.assert_not_recorded(bench.info(node))

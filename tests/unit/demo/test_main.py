@@ -1,0 +1,126 @@
+"""The demo's checks and verdict, on state views made up for them."""
+from __future__ import annotations
+
+from types import SimpleNamespace as NS
+
+import pytest
+
+from demo import conductor
+from demo import main as demo_main
+from demo.logcheck import Leak
+
+MAC = '9c:b6:54:02:00:01'
+OTHER = '9c:b6:54:02:00:02'
+CHAP = 'Chap-secret-77'
+
+
+def _run():
+    scenario = demo_main.SCENARIOS[1]
+    spec = conductor.NodeSpec('n', '127.0.0.3', 'Administrator', 'pw',
+                              [MAC], 'iqn.2017-11.org.example.bm:n',
+                              scenario.boot_interface)
+    volume = conductor.VolumeSpec('iqn.v:1', 1, scenario.portal,
+                                  'ironic-chap', CHAP)
+    return demo_main.Run(scenario, None, 'uuid', spec, volume)
+
+
+def _target(mac, enabled=True, secret=CHAP):
+    return NS(mac=mac, enabled=enabled, iqn='iqn.v:1', lun='1',
+              ip_address='2001:db8::10', port=3261, auth_method='Chap',
+              chap_user='ironic-chap',
+              chap_secret=NS(reveal=lambda: secret) if secret else None)
+
+
+def _view(**changes):
+    view = dict(power='Off', boot_override='Continuous',
+                boot_target='UefiTarget', uefi_target='NIC.LOM.1.1.iSCSI',
+                pending_initiator_name='iqn.2017-11.org.example.bm:n',
+                iscsi={MAC: _target(MAC), OTHER: _target(OTHER, False)},
+                boots=())
+    view.update(changes)
+    return NS(**view)
+
+
+INFO = {demo_main.RECORD_KEYS[0]: 'iqn.v:1', demo_main.RECORD_KEYS[1]: [MAC]}
+
+
+def _failed(checks):
+    return [c.what for c in checks if not c.ok]
+
+
+def test_prepare_checks_pass_on_the_expected_state():
+    run = _run()
+    assert _failed(demo_main.checks_for('prepare_instance', run, _view(),
+                                        INFO, None)) == []
+
+
+@pytest.mark.parametrize('changes, info, failing', [
+    ({'iscsi': {MAC: _target(MAC, secret='other'),
+                OTHER: _target(OTHER, False)}}, INFO,
+     'and the CHAP secret of the volume'),
+    ({'iscsi': {MAC: _target(MAC), OTHER: _target(OTHER)}}, INFO,
+     'no other NIC has a target'),
+    ({'pending_initiator_name': 'iqn.1986-03.com.hp:x'}, INFO,
+     "the firmware will present the connector's IQN"),
+    ({'boot_override': 'Disabled'}, INFO,
+     'persistent boot from the UEFI iSCSI boot option'),
+    ({}, {}, 'ironic records the target'),
+])
+def test_prepare_checks_fail_on_each_difference(changes, info, failing):
+    checks = demo_main.checks_for('prepare_instance', _run(),
+                                  _view(**changes), info, None)
+    assert _failed(checks) == [failing]
+
+
+def test_power_on_checks_the_boot_record():
+    run = _run()
+    good = NS(kind='power-on', boot_mode='uefi', device='NIC.LOM.1.1.iSCSI',
+              initiator_name=run.spec.initiator_iqn)
+    assert _failed(demo_main.checks_for(
+        'power on', run, _view(power='On', boots=(good,)), INFO, None)) == []
+    wrong = NS(kind='power-on', boot_mode='uefi', device='HD.Emb.1.1',
+               initiator_name='iqn.1986-03.com.hp:x')
+    assert len(_failed(demo_main.checks_for(
+        'power on', run, _view(power='On', boots=(wrong,)), INFO,
+        None))) == 2
+    assert len(_failed(demo_main.checks_for(
+        'power on', run, _view(), INFO, None))) == 3
+
+
+def test_boot_device_and_clean_up_checks():
+    run = _run()
+    assert _failed(demo_main.checks_for(
+        'get_boot_device', run, _view(), INFO,
+        {'boot_device': 'iscsiboot', 'persistent': True})) == []
+    assert _failed(demo_main.checks_for(
+        'get_boot_device', run, _view(), INFO,
+        {'boot_device': 'pxe', 'persistent': True})) != []
+    clean = _view(iscsi={MAC: _target(MAC, False)})
+    assert _failed(demo_main.checks_for('clean_up_instance', run, clean,
+                                        {}, None)) == []
+    assert len(_failed(demo_main.checks_for(
+        'clean_up_instance', run, _view(power='On'), INFO, None))) == 3
+
+
+def test_printer_withholds_a_line_with_a_secret(capsys):
+    out = demo_main.Printer()
+    out.secrets.append(CHAP)
+    out('fine line')
+    out('oops %s' % CHAP)
+    printed = capsys.readouterr().out
+    assert printed.find(CHAP) == -1
+    assert out.withheld == 1
+    assert 'withheld' in printed.splitlines()[1]
+
+
+def test_summary_verdict(capsys):
+    run = _run()
+    out = demo_main.Printer()
+    assert demo_main.summary([run], [], 10, out) == 0
+    run.failed = 1
+    assert demo_main.summary([run], [], 10, out) == 1
+    run.failed = 0
+    assert demo_main.summary(
+        [run], [Leak('sushy.connector', 'DEBUG', 1, 'message')], 10,
+        out) == 1
+    assert 'from: sushy.connector' in capsys.readouterr().out
