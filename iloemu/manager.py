@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 import tempfile
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from iloemu.backends.base import Backend
 from iloemu.config import ServerSpec
@@ -56,12 +56,15 @@ class IloFleet:
                 return address
 
     def add(self, spec: Optional[ServerSpec] = None,
-            backend: Optional[Backend] = None,
+            backend: Union[Backend, Callable[[ServerSpec], Backend],
+                           None] = None,
             faults: FaultPlan = FaultPlan(), **settings: Any) -> EmulatedIlo:
         """Add an iLO; it starts at once if the fleet runs.
 
         From ``spec``, or from ``ServerSpec(**settings)`` on the next free
-        address when no spec is given.
+        address when no spec is given. ``backend`` is a backend, or a
+        callable that makes one from the spec (so the fleet may pick the
+        address); default: the fake backend.
         """
         if spec is None:
             address = settings.pop('address', None) or self._allocate()
@@ -70,6 +73,8 @@ class IloFleet:
             raise ConfigError(reason='give a spec or settings, not both')
         if spec.address in self._ilos:
             raise ConfigError(reason='%s is taken' % spec.address)
+        if backend is not None and not isinstance(backend, Backend):
+            backend = backend(spec)
         ilo = EmulatedIlo(spec, self.ca, backend, faults, self._untrusted)
         self._ilos[spec.address] = ilo
         if self._started:
@@ -105,13 +110,17 @@ class IloFleet:
             raise errors[0]
 
     def close(self) -> None:
-        """Stop and remove the certificate directory if the fleet made it."""
+        """Stop, close the backends (VMs), remove the fleet's own files."""
         try:
             self.stop()
         finally:
-            if self._tmp is not None:
-                self._tmp.cleanup()
-                self._tmp = None
+            try:
+                for ilo in self:
+                    ilo.backend.close()
+            finally:
+                if self._tmp is not None:
+                    self._tmp.cleanup()
+                    self._tmp = None
 
     def __enter__(self) -> 'IloFleet':
         return self.start()

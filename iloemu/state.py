@@ -208,6 +208,7 @@ class StateView:
     iscsi_current: Mapping[str, IscsiTargetView]
     media: Mapping[str, Optional[str]]
     boots: Tuple[BootRecord, ...]
+    machine: Optional[str] = None
 
     @property
     def one_time_boot(self) -> Optional[str]:
@@ -236,8 +237,12 @@ def _targets(state: ServerState,
     return views
 
 
-def view(state: ServerState) -> StateView:
-    """The test-facing snapshot of ``state``."""
+def view(state: ServerState, machine: Optional[str] = None) -> StateView:
+    """The test-facing snapshot of ``state``.
+
+    ``machine`` is the backend's word on the machine behind the iLO (the
+    qemu backend: "booted from iSCSI target ..."); None for the fake one.
+    """
     return StateView(
         power=state.power,
         boot_mode=state.boot_mode(),
@@ -252,4 +257,5 @@ def view(state: ServerState) -> StateView:
         iscsi=_targets(state, state.iscsi_pending),
         iscsi_current=_targets(state, state.iscsi_current),
         media={d: m.image for d, m in state.media.items()},
-        boots=tuple(state.boots))
+        boots=tuple(state.boots),
+        machine=machine)

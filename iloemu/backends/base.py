@@ -77,8 +77,16 @@ class Backend(abc.ABC):
 
     def view(self) -> StateView:
         """The test-facing view of the state."""
+        machine = self.machine_status()
         with self._lock:
-            return view(self._state)
+            return view(self._state, machine)
+
+    def machine_status(self) -> Optional[str]:
+        """What the machine behind the iLO is doing; None if not modelled."""
+        return None
+
+    def close(self) -> None:
+        """Release what the backend runs (a VM); the fleet calls it."""
 
     def sources(self, state: Optional[ServerState] = None
                 ) -> List[bootsources.BootSource]:
