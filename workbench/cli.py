@@ -193,6 +193,10 @@ def do_test(args: argparse.Namespace, paths: Paths) -> int:
         results.append(suite.run_pytest(
             paths, "functional", ["tests/functional"], ROOT))
         print(results[-1].line(), flush=True)
+    if args.realboot:
+        results.append(suite.run_pytest(
+            paths, "realboot", ["tests/realboot"], ROOT))
+        print(results[-1].line(), flush=True)
     if not args.no_unit:
         patched = suite.run_unit_suite(paths, paths.tree,
                                        "ironic unit suite (patched)")
@@ -263,6 +267,10 @@ def parser() -> argparse.ArgumentParser:
                              help="skip the ironic unit suite")
             sub.add_argument("--no-functional", action="store_true",
                              help="skip the functional tests (iLO emulator)")
+            sub.add_argument("--realboot", action="store_true",
+                             help="also boot qemu VMs from a real iSCSI "
+                             "target (installs Debian packages; opt-in "
+                             "until issue 5's ironic scenarios land)")
             sub.add_argument("--no-gate", action="store_true",
                              help="skip the base+port comparison run")
             sub.add_argument("--no-each", action="store_true",

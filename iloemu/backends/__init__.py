@@ -1,1 +1,1 @@
-"""Backends own a server's state; ``fake`` now, a qemu one can follow."""
+"""Backends own a server's state: ``fake`` (state only), ``qemu`` (a VM)."""

@@ -1,0 +1,20 @@
+"""realboot: boot a qemu VM (TCG) from a real iSCSI LUN, on loopback only.
+
+The machinery behind iloemu's qemu backend and the real-boot tests:
+
+* :mod:`realboot.packages`: the Debian packages needed, installed when
+  missing; whether qemu can start at all;
+* :mod:`realboot.images`: LUN images built at test time (a UEFI FAT image
+  with a standalone GRUB, a BIOS image with a boot sector from nasm);
+* :mod:`realboot.target`: tgtd on 127.0.0.1, its targets, CHAP accounts
+  and initiator bindings;
+* :mod:`realboot.ipxe`: the iPXE script written from iSCSI settings, and
+  iPXE's verdict read back;
+* :mod:`realboot.network`: the guest's restricted network and its
+  loopback forwards;
+* :mod:`realboot.vm`: the qemu command line and the VM's lifecycle;
+* :mod:`realboot.console`, :mod:`realboot.outcome`: reading the serial
+  console and judging what became of a boot.
+
+Every error is a :class:`realboot.errors.RealBootError`.
+"""

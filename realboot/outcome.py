@@ -1,0 +1,62 @@
+"""What became of a start, judged from the console as a person would.
+
+The words come from iPXE (its SAN boot verdict) and from the firmware
+(nothing left to boot); the state is one of :data:`STATES`.
+
+>>> judge('iscsi', 'iSCSI target T', 'Booting from SAN device 0x80', True)
+Outcome(state='booted', detail='booted from iSCSI target T')
+>>> judge('iscsi', 'iSCSI target T', 'iPXE initialising devices...', True)
+Outcome(state='booting', detail='booting: iSCSI target T')
+>>> judge('nothing', 'HD.Emb.1.1: no disk', 'No bootable device.', True)
+Outcome(state='nothing', detail='HD.Emb.1.1: no disk; the BIOS found no \
+bootable device')
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from realboot import ipxe, vm
+
+BOOTING, BOOTED, FAILED, NOTHING = 'booting', 'booted', 'failed', 'nothing'
+STATES = (BOOTING, BOOTED, FAILED, NOTHING)
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """A state and one line saying what happened (never a secret)."""
+
+    state: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+    @property
+    def settled(self) -> bool:
+        """Whether the start is over one way or another."""
+        return self.state != BOOTING
+
+
+def judge(kind: str, description: str, console: str,
+          running: bool) -> Outcome:
+    """The outcome of a start of ``kind`` ('iscsi', 'network', 'nothing').
+
+    ``description`` says what was booted (no secret in it); ``running``
+    whether the VM still runs.
+    """
+    verdict = ipxe.san_verdict(console)
+    if kind == 'iscsi' and verdict:
+        if verdict[0]:
+            return Outcome(BOOTED, 'booted from %s' % description)
+        return Outcome(FAILED, 'iSCSI boot failed: %s; %s' % (
+            verdict[1], description))
+    if kind == 'network' and verdict:
+        return Outcome(BOOTED if verdict[0] else FAILED,
+                       'network boot: iPXE: %s' % verdict[1])
+    given_up = vm.firmware_gave_up(console)
+    if given_up:
+        return Outcome(NOTHING if kind == 'nothing' else FAILED,
+                       '%s; %s' % (description, given_up))
+    if not running:
+        return Outcome(FAILED, 'the VM stopped: %s' % description)
+    return Outcome(BOOTING, 'booting: %s' % description)
