@@ -15,12 +15,15 @@ proliantutils is imported inside the functions, so importing this module
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 import types
-from typing import Any, List
+from pathlib import Path
+from typing import Any, Iterator, List
 
 from iloemu.emulator import EmulatedIlo
+from iloemu.manager import IloFleet
 
 
 def ilo_client(ilo: EmulatedIlo, timeout: int = 60, **kwargs: Any) -> Any:
@@ -89,3 +92,19 @@ class NoWaits:
     def total(self) -> float:
         """Seconds the clients would have slept."""
         return float(sum(self.slept))
+
+
+@contextlib.contextmanager
+def running_fleet(pki_dir: Path,
+                  first_address: str = '127.0.0.2') -> Iterator[IloFleet]:
+    """A started fleet; at the end proliantutils' clients are forgotten
+    (while the iLOs still answer their logouts), then the fleet stops."""
+    fleet = IloFleet(pki_dir, first_address=first_address)
+    fleet.start()
+    try:
+        yield fleet
+    finally:
+        try:
+            forget_clients()
+        finally:
+            fleet.close()

@@ -29,7 +29,7 @@ from typing import Iterator
 import pytest
 
 from iloemu import IloFleet
-from iloemu.testing import NoWaits, forget_clients
+from iloemu.testing import NoWaits, running_fleet
 
 from demo import conductor
 from demo.logcheck import RecordCollector, find_leaks, leaking_loggers
@@ -80,16 +80,9 @@ def conductor_layout(tmp_path_factory) -> Iterator[conductor.Layout]:
 @pytest.fixture
 def fleet(conductor_layout: conductor.Layout) -> Iterator[IloFleet]:
     """A started fleet whose CA is the one ironic trusts."""
-    fleet = IloFleet(conductor_layout.root.parent / PKI,
-                     first_address=first_address(os.getpid()))
-    fleet.start()
-    try:
+    with running_fleet(conductor_layout.root.parent / PKI,
+                       first_address(os.getpid())) as fleet:
         yield fleet
-    finally:
-        try:
-            forget_clients()
-        finally:
-            fleet.close()
 
 
 @pytest.fixture

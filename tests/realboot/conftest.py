@@ -19,7 +19,7 @@ import pytest
 
 from iloemu import EmulatedIlo, IloFleet
 from iloemu.backends.qemu import QemuBackend
-from iloemu.testing import forget_clients
+from iloemu.testing import running_fleet
 from realboot import images, packages, vm
 from realboot.target import TargetSpec, TgtDaemon
 from tests.realboot import timing, volumes
@@ -101,15 +101,8 @@ def fleet(realboot_ready, tmp_path: Path) -> Iterator[IloFleet]:
     """Started emulated iLOs; at the end no VM of theirs runs."""
     address = os.environ.get('REALBOOT_FIRST_ADDRESS') or first_address(
         os.getpid())
-    fleet = IloFleet(tmp_path / 'pki', first_address=address)
-    fleet.start()
-    try:
+    with running_fleet(tmp_path / 'pki', address) as fleet:
         yield fleet
-    finally:
-        try:
-            forget_clients()
-        finally:
-            fleet.close()
     assert vm.running() == [], 'a VM outlived its iLO'
 
 
