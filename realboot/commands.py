@@ -9,11 +9,17 @@ realboot.errors.CommandFailed: sh -c 'echo out; echo err >&2; exit 3' \
 failed (exit 3): out err
 >>> describe(['tgtadm', '--op', 'show'])
 'tgtadm --op show'
+>>> run(['sh', '-c', 'echo no $0; exit 1', 'Secret-1'], secrets=['Secret-1'])
+Traceback (most recent call last):
+...
+realboot.errors.CommandFailed: sh -c 'echo no $0; exit 1' ****** failed (exit 1): no ******
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import shlex
+import signal
 import subprocess
 from typing import Mapping, Optional, Sequence
 
@@ -21,6 +27,9 @@ from realboot.errors import CommandFailed, CommandTimeout
 
 #: Characters of a failing program's output kept in the error.
 OUTPUT_KEPT = 600
+_PR_SET_PDEATHSIG = 1
+#: What a secret is written as in an error.
+MASK = '******'
 
 
 def describe(argv: Sequence[str]) -> str:
@@ -28,12 +37,33 @@ def describe(argv: Sequence[str]) -> str:
     return shlex.join(argv)
 
 
+def die_with_parent() -> None:
+    """In a child before ``exec``: SIGKILL it when its parent dies.
+
+    For daemons started from the main thread (Linux sends the signal when
+    the thread that forked the child ends), so that a test run killed
+    hard leaves no tgtd behind.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def mask(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every one of ``secrets`` written as ``******``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return text
+
+
 def run(argv: Sequence[str], timeout: float = 60,
-        env: Optional[Mapping[str, str]] = None) -> str:
+        env: Optional[Mapping[str, str]] = None,
+        secrets: Sequence[str] = ()) -> str:
     """Run ``argv``; return its standard output, raise if it fails.
 
     ``env`` adds to (does not replace) the environment. Standard input
-    is empty, so nothing ever waits for a terminal.
+    is empty, so nothing ever waits for a terminal. ``secrets`` (a CHAP
+    secret on the command line, for instance) never appear in an error.
     """
     full_env = dict(os.environ, **env) if env else None
     try:
@@ -41,12 +71,14 @@ def run(argv: Sequence[str], timeout: float = 60,
                               capture_output=True, text=True,
                               timeout=timeout, env=full_env)
     except subprocess.TimeoutExpired:
-        raise CommandTimeout(command=describe(argv), timeout=timeout)
+        raise CommandTimeout(command=mask(describe(argv), secrets),
+                             timeout=timeout) from None
     except OSError as exc:
-        raise CommandFailed(command=describe(argv), code='-',
-                            output=exc.strerror or str(exc))
+        raise CommandFailed(command=mask(describe(argv), secrets), code='-',
+                            output=exc.strerror or str(exc)) from None
     if proc.returncode != 0:
         output = ' '.join((proc.stdout + proc.stderr).split())
-        raise CommandFailed(command=describe(argv), code=proc.returncode,
-                            output=output[-OUTPUT_KEPT:])
+        raise CommandFailed(command=mask(describe(argv), secrets),
+                            code=proc.returncode,
+                            output=mask(output, secrets)[-OUTPUT_KEPT:])
     return proc.stdout

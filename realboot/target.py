@@ -78,9 +78,13 @@ def tgtadm(control_port: int, *args: str) -> List[str]:
     return ['tgtadm', '-C', str(control_port), '--lld', 'iscsi', *args]
 
 
-def target_commands(control_port: int,
-                    spec: TargetSpec) -> List[List[str]]:
-    """Create the target, its LUN, its initiator binding and CHAP."""
+def target_commands(control_port: int, spec: TargetSpec,
+                    new_account: bool = True) -> List[List[str]]:
+    """Create the target, its LUN, its initiator binding and CHAP.
+
+    ``new_account``: create the CHAP account too (tgt's accounts belong
+    to the daemon; several targets may bind one).
+    """
     tid, lun = str(spec.tid), str(spec.lun)
     argvs = [
         tgtadm(control_port, '--op', 'new', '--mode', 'target', '--tid', tid,
@@ -99,11 +103,13 @@ def target_commands(control_port: int,
                             'target', '--tid', tid, '--initiator-address',
                             'ALL'))
     if spec.chap is not None:
-        argvs += [
-            tgtadm(control_port, '--op', 'new', '--mode', 'account',
-                   '--user', spec.chap.user, '--password', spec.chap.secret),
-            tgtadm(control_port, '--op', 'bind', '--mode', 'account',
-                   '--tid', tid, '--user', spec.chap.user)]
+        if new_account:
+            argvs.append(tgtadm(control_port, '--op', 'new', '--mode',
+                                'account', '--user', spec.chap.user,
+                                '--password', spec.chap.secret))
+        argvs.append(tgtadm(control_port, '--op', 'bind', '--mode',
+                            'account', '--tid', tid, '--user',
+                            spec.chap.user))
     return argvs
 
 
@@ -181,6 +187,8 @@ class TgtDaemon:
         self.control_port = 0
         self.process: Optional[subprocess.Popen] = None
         self.targets: Dict[int, TargetSpec] = {}
+        #: CHAP accounts by user (tgtd's own; targets bind them).
+        self.accounts: Dict[str, ChapAccount] = {}
 
     @property
     def log_path(self) -> Path:
@@ -207,7 +215,8 @@ class TgtDaemon:
                 self.process = subprocess.Popen(
                     tgtd_command(self.port, self.control_port),
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                    start_new_session=True)
+                    start_new_session=True,
+                    preexec_fn=commands.die_with_parent)
             with _STARTED_LOCK:
                 _STARTED.append(self)
             if self._wait_ready():
@@ -257,16 +266,24 @@ class TgtDaemon:
         """Create a target; on failure nothing of it is left."""
         if spec.tid in self.targets:
             raise TargetError(reason='target id %d is taken' % spec.tid)
+        chap = spec.chap
+        known = chap is not None and chap.user in self.accounts
+        if known and self.accounts[chap.user] != chap:
+            raise TargetError(reason='CHAP user %s exists with another '
+                              'secret' % chap.user)
+        secrets = [chap.secret] if chap is not None else []
         try:
-            for argv in target_commands(self.control_port, spec):
-                commands.run(argv, timeout=30)
+            for argv in target_commands(self.control_port, spec,
+                                        new_account=not known):
+                commands.run(argv, timeout=30, secrets=secrets)
         except CommandFailed as exc:
             self._delete(spec.tid)
-            if spec.chap is not None:
-                self._delete_account(spec.chap.user)
+            if chap is not None and not known:
+                self._delete_account(chap.user)
             raise TargetError(reason='cannot create %s: %s' % (
-                spec.iqn, str(exc).replace(spec.chap.secret, '******')
-                if spec.chap else exc))
+                spec.iqn, exc)) from None
+        if chap is not None:
+            self.accounts[chap.user] = chap
         self.targets[spec.tid] = spec
         return spec
 
@@ -319,6 +336,7 @@ class TgtDaemon:
         self._unregister()
         self.process = None
         self.targets.clear()
+        self.accounts.clear()
         for name in ('socket.%d' % self.control_port,
                      'socket.%d.lock' % self.control_port):
             try:

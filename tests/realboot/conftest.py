@@ -8,10 +8,20 @@ the whole session; every test gets its own fleet of emulated iLOs, on
 addresses apart from the other groups' (:func:`first_address`), whose
 qemu backends keep their files under the test's ``tmp_path``. Boot
 times are printed in the terminal summary.
+
+The scenarios through ironic (:mod:`tests.realboot.test_ironic_boot`)
+run it as its conductor does, in this process, monkey patched by eventlet
+(``import ironic.cmd``, before anything else): ``ironic.conf`` and a
+SQLite database made once for the session (``conductor_layout``), a
+:class:`~tests.functional.bench.Bench` per test, and the functional
+group's log check (no secret in any log record).
 """
 from __future__ import annotations
 
+import ironic.cmd  # noqa: F401  (the conductor's eventlet monkey patching)
+
 import os
+import signal
 from pathlib import Path
 from typing import Iterator, List
 
@@ -20,8 +30,12 @@ import pytest
 from iloemu import EmulatedIlo, IloFleet
 from iloemu.backends.qemu import QemuBackend
 from iloemu.testing import running_fleet
+from demo import conductor
 from realboot import images, packages, vm
+from realboot.gateway import TranslatingWebServer
 from realboot.target import TargetSpec, TgtDaemon
+from tests.functional.bench import Bench
+from tests.functional.conftest import log_records  # noqa: F401
 from tests.realboot import timing, volumes
 
 
@@ -36,6 +50,14 @@ def first_address(pid: int) -> str:
     ('127.1.2.2', '127.1.47.2')
     """
     return '127.1.%d.2' % (1 + pid % 254)
+
+
+def pytest_configure(config) -> None:
+    """SIGTERM (``timeout``, CI) ends the run as an exception would: the
+    fixtures stop their VMs and tgtd, the exit hooks run."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -96,14 +118,58 @@ def target(realboot_ready, tmp_path_factory) -> Iterator[TgtDaemon]:
         daemon.stop()
 
 
+@pytest.fixture(scope='session')
+def pki(tmp_path_factory) -> Path:
+    """Where every fleet of the session keeps its CA (``[ilo]ca_file``)."""
+    return tmp_path_factory.mktemp('pki')
+
+
+@pytest.fixture(scope='session')
+def gateway(tmp_path_factory,
+            target: TgtDaemon) -> Iterator[TranslatingWebServer]:
+    """ironic's ``[deploy]http_url``, serving ``http_root`` as the guests
+    see it: the target's portal and this server named by their forwards.
+    """
+    http_root = tmp_path_factory.mktemp('ironic') / 'httpboot'
+    http_root.mkdir()
+    for name in conductor.WebServer.DEPLOY_IMAGES:
+        (http_root / name).write_bytes(b'not a real image\n')
+    with TranslatingWebServer(http_root) as web:
+        web.add_endpoints([target.portal])
+        yield web
+
+
+@pytest.fixture(scope='session')
+def conductor_layout(pki: Path,
+                     gateway: TranslatingWebServer) -> conductor.Layout:
+    """ironic configured once for the session (its config is global)."""
+    layout = conductor.Layout(gateway.root.parent)
+    assert layout.http_root == gateway.root
+    # power_wait 0: an emulated server changes its power at once.
+    conductor.configure(layout, IloFleet(pki).ca_file, gateway.url,
+                        debug=True, power_wait=0)
+    return layout
+
+
 @pytest.fixture
-def fleet(realboot_ready, tmp_path: Path) -> Iterator[IloFleet]:
+def fleet(realboot_ready, pki: Path) -> Iterator[IloFleet]:
     """Started emulated iLOs; at the end no VM of theirs runs."""
     address = os.environ.get('REALBOOT_FIRST_ADDRESS') or first_address(
         os.getpid())
-    with running_fleet(tmp_path / 'pki', address) as fleet:
+    with running_fleet(pki, address) as fleet:
         yield fleet
     assert vm.running() == [], 'a VM outlived its iLO'
+
+
+@pytest.fixture
+def bench(log_records, conductor_layout: conductor.Layout,  # noqa: F811
+          fleet: IloFleet) -> Iterator[Bench]:
+    """Emulated iLOs and nodes for one test; nodes deleted afterwards."""
+    bench = Bench(fleet, conductor.admin_context())
+    try:
+        yield bench
+    finally:
+        bench.destroy_all()
 
 
 @pytest.fixture(params=[9, 10], ids=['gen9', 'gen10'])

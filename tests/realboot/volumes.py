@@ -3,19 +3,20 @@
 One place for what the scenarios and the target agree on. The connector
 IQN is what a node's volume connector of type ``iqn`` holds; the targets
 let only that initiator in, as Cinder exports a volume to one connector.
+Each kind of volume exists once per server generation (``UEFI[9]``,
+``UEFI[10]``, ...), so that the Gen9 and the Gen10 server of a test
+boot side by side, each with its own connector.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Dict, Optional
 
 from realboot.target import ChapAccount
 
 PREFIX = 'iqn.2024-05.org.example.realboot'
 CONNECTOR_IQN = PREFIX + ':node-connector'
-#: What the legacy iPXE script presents (ironic's iPXE path sends the
-#: connector IQN too).
-BIOS_INITIATOR_IQN = PREFIX + ':bios-node-connector'
+GENERATIONS = (9, 10)
 CHAP = ChapAccount('realboot-user', 'Realboot-1234')
 WRONG_SECRET = 'Realboot-9999'
 
@@ -38,9 +39,28 @@ class Volume:
         return self.iqn.rsplit(':', 1)[1] + '.img'
 
 
-UEFI = Volume(1, PREFIX + ':uefi-volume', 1, 'REALBOOT MARKER uefi-volume')
-UEFI_CHAP = Volume(2, PREFIX + ':uefi-chap-volume', 3,
-                   'REALBOOT MARKER uefi-chap-volume', chap=CHAP)
-BIOS = Volume(3, PREFIX + ':bios-volume', 1, 'REALBOOT MARKER bios-volume',
-              bios=True, initiator=BIOS_INITIATOR_IQN)
-ALL = (UEFI, UEFI_CHAP, BIOS)
+def _per_server(first_tid: int, name: str, lun: int, bios: bool = False,
+                chap: Optional[ChapAccount] = None) -> Dict[int, Volume]:
+    """A volume for the Gen9 and one for the Gen10 server, each exported
+    to that server's connector only (a connector IQN is unique in ironic).
+    """
+    return {gen: Volume(first_tid + i, '%s:%s-gen%d' % (PREFIX, name, gen),
+                        lun, 'REALBOOT MARKER %s-gen%d' % (name, gen),
+                        bios, connector_iqn(gen), chap)
+            for i, gen in enumerate(GENERATIONS)}
+
+
+def connector_iqn(generation: int) -> str:
+    """The IQN of the volume connector of the Gen``generation`` node.
+
+    >>> connector_iqn(9)
+    'iqn.2024-05.org.example.realboot:node-connector-gen9'
+    """
+    return '%s-gen%d' % (CONNECTOR_IQN, generation)
+
+
+UEFI = _per_server(1, 'uefi-volume', 1)
+UEFI_CHAP = _per_server(3, 'uefi-chap-volume', 3, chap=CHAP)
+BIOS = _per_server(5, 'bios-volume', 1, bios=True)
+ALL = tuple(volume for volumes in (UEFI, UEFI_CHAP, BIOS)
+            for volume in volumes.values())

@@ -1,0 +1,257 @@
+"""Through the patched ironic, a server boots from a real iSCSI LUN.
+
+As a deploy runs it: the node's boot volume target in ironic's database
+(a real SQLite file, written through ironic's objects) names the real tgt
+target on 127.0.0.1; ``prepare_instance`` of the ``ilo`` hardware type
+hands it to the emulated iLO through the real proliantutils over HTTPS;
+ironic's power interface powers the server on, and the qemu VM behind
+the iLO boots with exactly what iLO then holds. The target lets in only
+the IQN of the node's volume connector.
+
+Two servers (Gen9 and Gen10) boot side by side in each test, each from
+its own power-on: the machine has two cores and each TCG VM needs one.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import pytest
+
+from ironic.common import pxe_utils
+from ironic.common import states
+from ironic.conductor import utils as manager_utils
+
+from iloemu import EmulatedIlo
+from iloemu.backends.qemu import NetworkBoot, QemuBackend
+from realboot.gateway import TranslatingWebServer
+from realboot.target import TgtDaemon
+from demo.conductor import VolumeSpec
+from tests.functional import bench as b
+from tests.realboot import volumes
+from tests.realboot.timing import BOOT_TIMEOUT, BootTimes
+
+GENERATIONS = (9, 10)
+INTERFACES = ('ilo-pxe', 'ilo-virtual-media')
+
+
+@dataclasses.dataclass
+class Server:
+    """An enrolled node, its emulated iLO and the VM behind it."""
+
+    node: b.Enrolled
+    volume: volumes.Volume
+
+    @property
+    def ilo(self) -> EmulatedIlo:
+        return self.node.ilo
+
+    @property
+    def backend(self) -> QemuBackend:
+        return self.ilo.backend
+
+    @property
+    def label(self) -> str:
+        return 'Gen%d, %s' % (self.ilo.generation,
+                              self.node.spec.boot_interface)
+
+
+def _volume_target(target: TgtDaemon, volume: volumes.Volume,
+                   secret: Optional[str] = None) -> VolumeSpec:
+    """The boot volume as Cinder exports it from the tgt target."""
+    chap = volume.chap
+    return VolumeSpec(volume.iqn, volume.lun, '%s:%d' % target.portal,
+                      chap.user if chap else None,
+                      (secret or chap.secret) if chap else None)
+
+
+def _server(bench: b.Bench, tmp_path: Path, target: TgtDaemon,
+            generation: int, interface: str, volume: volumes.Volume,
+            boot_mode: str = 'uefi', secret: Optional[str] = None,
+            connector: Optional[str] = None,
+            network_boot: Optional[NetworkBoot] = None) -> Server:
+    """A ProLiant with a qemu VM behind its iLO, enrolled with ``volume``."""
+    ilo = bench.ilo(generation, 'legacy' if boot_mode == 'bios' else 'uefi',
+                    backend=QemuBackend.factory(
+                        tmp_path / ('gen%d' % generation),
+                        network_boot=network_boot))
+    node = bench.enroll(ilo, interface, boot_mode=boot_mode,
+                        connector=connector or volume.initiator,
+                        volume=_volume_target(target, volume, secret))
+    return Server(node, volume)
+
+
+def _each(bench: b.Bench, servers: List[Server],
+          step: Callable[[object], object]) -> None:
+    for server in servers:
+        bench.run(server.node, step)
+
+
+def _deploy(bench: b.Bench, servers: List[Server]) -> None:
+    """validate, prepare_instance, then power on through ironic."""
+    _each(bench, servers, lambda task: task.driver.boot.validate(task))
+    _each(bench, servers,
+          lambda task: task.driver.boot.prepare_instance(task))
+    _each(bench, servers, lambda task: manager_utils.node_power_action(
+        task, states.POWER_ON))
+
+
+def _wait_booted(servers: List[Server], boot_times: BootTimes,
+                 scenario: str) -> None:
+    for server in servers:
+        seconds = server.backend.wait_for_console(server.volume.marker,
+                                                  BOOT_TIMEOUT)
+        boot_times.add('ironic: %s, %s' % (scenario, server.label), seconds)
+
+
+def _wait_settled(servers: List[Server], boot_times: BootTimes,
+                  scenario: str) -> List[Tuple[Server, str, str]]:
+    settled = []
+    for server in servers:
+        outcome = server.backend.wait_for_outcome(BOOT_TIMEOUT)
+        boot_times.add('ironic: %s, %s' % (scenario, server.label),
+                       server.backend.last_run.elapsed())
+        settled.append((server, outcome.state, outcome.detail))
+    return settled
+
+
+def _pairs(bench: b.Bench, tmp_path: Path, target: TgtDaemon,
+           volume: Dict[int, volumes.Volume], interface: Optional[str] = None,
+           stranger: bool = False, **kwargs: Any) -> List[Server]:
+    """A Gen9 and a Gen10 server, each with its volume of ``volume``.
+
+    The interface alternates if not given. ``stranger``: the node's
+    connector is not the one the target lets in.
+    """
+    return [_server(bench, tmp_path, target, gen,
+                    interface or INTERFACES[i % 2], volume[gen],
+                    connector=_stranger(gen) if stranger else None, **kwargs)
+            for i, gen in enumerate(GENERATIONS)]
+
+
+def _stranger(generation: int) -> str:
+    return '%s:not-the-connector-gen%d' % (volumes.PREFIX, generation)
+
+
+@pytest.mark.parametrize('chap', [False, True], ids=['nochap', 'chap'])
+@pytest.mark.parametrize('interface', INTERFACES)
+def test_uefi_deploy_boots_the_volume(bench, tmp_path, target, boot_times,
+                                      interface, chap):
+    volume = volumes.UEFI_CHAP if chap else volumes.UEFI
+    servers = _pairs(bench, tmp_path, target, volume, interface=interface)
+
+    _deploy(bench, servers)
+    _wait_booted(servers, boot_times, 'UEFI iSCSI boot%s' % (
+        ' with CHAP' if chap else ''))
+
+    sessions = target.sessions()
+    for server in servers:
+        machine = server.ilo.state().machine
+        mine = server.volume
+        assert machine.startswith(
+            'booted from iSCSI target %s LUN %d at %s:%d (NIC %s, '
+            'initiator %s' % ((mine.iqn, mine.lun) + target.portal + (
+                server.node.port_macs[0], mine.initiator))), machine
+        if chap:
+            assert 'CHAP user %s)' % volumes.CHAP.user in machine
+        assert volumes.CHAP.secret not in machine
+        assert (mine.iqn, mine.initiator) in sessions
+
+    # The tear down: clean_up_instance powers off and clears the target.
+    _each(bench, servers,
+          lambda task: task.driver.boot.clean_up_instance(task))
+    for server in servers:
+        assert not server.backend.last_run.machine.alive()
+        b.assert_no_target(server.ilo.state())
+    if chap:
+        return
+    # Powered on again, the firmware no longer boots from iSCSI.
+    _each(bench, servers, lambda task: manager_utils.node_power_action(
+        task, states.POWER_ON))
+    for server, state, detail in _wait_settled(
+            servers, boot_times, 'UEFI power-on after clean_up_instance'):
+        assert state == 'nothing', detail
+        console = server.backend.last_run.console()
+        assert 'iPXE' not in console
+        assert server.volume.marker not in console
+
+
+def test_uefi_wrong_chap_secret_does_not_boot(bench, tmp_path, target,
+                                              boot_times):
+    volume = volumes.UEFI_CHAP
+    servers = _pairs(bench, tmp_path, target, volume,
+                     secret=volumes.WRONG_SECRET)
+
+    _deploy(bench, servers)
+
+    for server, state, detail in _wait_settled(
+            servers, boot_times, 'UEFI wrong CHAP secret, no boot'):
+        assert state == 'failed'
+        assert detail.startswith(
+            'iSCSI boot failed: Could not open SAN device: Operation not '
+            'permitted; iSCSI target %s' % server.volume.iqn), detail
+        assert server.volume.marker not in server.backend.last_run.console()
+        assert volumes.WRONG_SECRET not in server.ilo.state().machine
+
+
+def test_uefi_connector_the_target_does_not_know(bench, tmp_path, target,
+                                                 boot_times):
+    """The target is bound to the connector IQN; another one is refused."""
+    servers = _pairs(bench, tmp_path, target, volumes.UEFI, stranger=True)
+
+    _deploy(bench, servers)
+
+    for server, state, detail in _wait_settled(
+            servers, boot_times, 'UEFI connector not bound, no boot'):
+        assert state == 'failed'
+        assert 'initiator %s' % _stranger(server.ilo.generation) in detail
+        # tgt answers an initiator it does not know as if the target did
+        # not exist.
+        assert detail.startswith(
+            'iSCSI boot failed: Could not open SAN device: No such device; '
+            'iSCSI target %s' % server.volume.iqn), detail
+
+
+def test_bios_ilo_pxe_boots_through_ironics_ipxe(bench, tmp_path, target,
+                                                 gateway: TranslatingWebServer,
+                                                 boot_times):
+    """Legacy BIOS: ilo-pxe falls back to ironic's iPXE boot from volume.
+
+    The VM's NIC ROM (iPXE) gets from DHCP the boot file ironic's DHCP
+    options name (``[deploy]http_url``/boot.ipxe), chains to the node's
+    iPXE configuration and ``sanboot``-s the volume: ironic's files, as
+    ``gateway`` serves them to the guest.
+    """
+    volume = volumes.BIOS
+    tftp = tmp_path / 'tftp'  # qemu's TFTP server: nothing on it
+    tftp.mkdir()
+    boot_script = gateway.guest_url('%s/boot.ipxe' % gateway.url)
+    network_boot = NetworkBoot(tftp, boot_script,
+                               endpoints=(target.portal, gateway.endpoint))
+    servers = _pairs(bench, tmp_path, target, volume, interface='ilo-pxe',
+                     boot_mode='bios', network_boot=network_boot)
+
+    _each(bench, servers, lambda task: task.driver.boot.validate(task))
+    _each(bench, servers,
+          lambda task: task.driver.boot.prepare_instance(task))
+    for server in servers:
+        options = bench.run(server.node, pxe_utils.dhcp_options_for_instance)
+        assert '%s/boot.ipxe' % gateway.url in [o['opt_value']
+                                                for o in options]
+        config = Path(pxe_utils.get_pxe_config_file_path(server.node.uuid))
+        assert 'sanhook --drive 0x80 iscsi:%s::%d:%d:%s' % (
+            target.portal + (server.volume.lun, server.volume.iqn)
+        ) in config.read_text()
+    _each(bench, servers, lambda task: manager_utils.node_power_action(
+        task, states.POWER_ON))
+    _wait_booted(servers, boot_times, 'legacy BIOS, ironic iPXE sanboot')
+
+    sessions = target.sessions()
+    for server in servers:
+        run = server.backend.last_run
+        assert (run.plan.mode, run.plan.kind) == ('legacy', 'network')
+        assert run.outcome().state == 'booted'
+        assert (server.volume.iqn, server.volume.initiator) in sessions
+    requested = ' '.join(gateway.requests)
+    assert '/boot.ipxe' in requested and '/pxelinux.cfg/' in requested
