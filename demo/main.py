@@ -11,6 +11,11 @@ it. Exit status 1 if a check failed, 2 if the demo could not start.
 The CHAP secrets and iLO passwords are never printed: every line is
 checked before it goes out, and so is every log record (the masking of
 the series is on trial too).
+
+With ``--boot`` (:mod:`demo.boot`) it ends with a real boot: a qemu VM
+behind a third emulated iLO boots, through ironic, from a UEFI LUN that
+a tgtd on 127.0.0.1 serves, and its console lines are shown; exit status
+0 only if the VM printed the marker.
 """
 from __future__ import annotations
 
@@ -23,13 +28,14 @@ import sys
 import tempfile
 import time
 import traceback
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from iloemu import IloFleet
 from iloemu.testing import forget_clients
 from ironic.common import states
 from ironic.conductor import utils as manager_utils
 
+from demo import boot as demo_boot
 from demo import conductor
 from demo import report
 from demo.logcheck import RecordCollector, find_leaks
@@ -80,9 +86,11 @@ def introduce(run: Run, out: Printer) -> None:
         ilo.address, run.spec.name, run.spec.boot_interface))
     out('  port %s, volume connector %s' % (
         run.spec.macs[0], run.spec.initiator_iqn))
-    out('  boot volume %s LUN %d at %s, CHAP user %s (secret withheld)' % (
-        run.volume.iqn, run.volume.lun, run.volume.portal,
-        run.volume.chap_username))
+    chap = 'no CHAP'
+    if run.volume.chap_secret is not None:
+        chap = 'CHAP user %s (secret withheld)' % run.volume.chap_username
+    out('  boot volume %s LUN %d at %s, %s' % (
+        run.volume.iqn, run.volume.lun, run.volume.portal, chap))
     view = ilo.state()
     out('  before: power %s, %s mode, boot device %s, initiator %s' % (
         view.power, view.boot_mode.upper(), report.boot_device(view),
@@ -122,13 +130,26 @@ def run_step(step: str, run: Run, context: Any, out: Printer) -> None:
     run.failed += sum(1 for c in checks if not c.ok)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the demo; 0 if every step did what it should."""
+def parse_args(argv: Optional[Sequence[str]] = None
+               ) -> Tuple[argparse.Namespace,
+                          Optional[demo_boot.BootOptions]]:
+    """The options, and those of the real boot (None without --boot)."""
     parser = argparse.ArgumentParser(prog='python -m demo',
                                      description=__doc__.split('\n')[0])
     parser.add_argument('--keep', type=Path, metavar='DIR',
                         help='work in DIR and keep it (config, database)')
+    demo_boot.add_arguments(parser)
     args = parser.parse_args(argv)
+    return args, demo_boot.options_from(args, parser.error)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the demo; 0 if every step did what it should.
+
+    2 if it could not start (or the real boot cannot run here), 130 on
+    Ctrl-C (after stopping everything it started).
+    """
+    args, boot_options = parse_args(argv)
     if os.geteuid() != 0:
         print('demo: the emulated iLOs listen on port 443 of 127.0.0.N: '
               'run as root', file=sys.stderr)
@@ -139,6 +160,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     fleet = IloFleet(work / 'pki')
     web = conductor.WebServer(layout)
     runs: List[Run] = []
+    boot: Optional[demo_boot.BootResult] = None
     try:
         conductor.configure(layout, fleet.ca_file, web.url, debug=True)
         context = conductor.admin_context()
@@ -157,9 +179,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 for run in runs:
                     for step in STEPS:
                         run_step(step, run, context, out)
+                if boot_options is not None:
+                    boot = demo_boot.run_boot(fleet, context, work,
+                                              boot_options, out)
             finally:
                 forget_clients()
         leaks = find_leaks(logs.records, out.secrets)
+    except demo_boot.BootUnavailable as exc:
+        print('demo: --boot: %s' % exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print('demo: interrupted; what it started is stopped',
+              file=sys.stderr)
+        return 130
     except Exception:
         traceback.print_exc()
         return 2
@@ -167,7 +199,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         web.stop()
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    return summary(runs, leaks, len(logs.records), out)
+    return summary(runs, leaks, len(logs.records), out, boot)
 
 
 def _ironic_version() -> str:

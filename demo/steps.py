@@ -27,11 +27,12 @@ class Scenario:
     portal: str
     address: str
     port: int
+    label: str = ''
 
     @property
     def name(self) -> str:
-        """'Gen9' or 'Gen10'."""
-        return 'Gen%d' % self.generation
+        """'Gen9' or 'Gen10', or the label if it has one."""
+        return self.label or 'Gen%d' % self.generation
 
 
 SCENARIOS = (
@@ -73,18 +74,25 @@ def _check_target(run: Run, view: Any, info: Dict[str, Any]
     mac = run.spec.macs[0]
     target = view.iscsi.get(mac)
     others = [t for m, t in view.iscsi.items() if m != mac and t.enabled]
+    chap = run.volume.chap_secret is not None
     want = (True, run.volume.iqn, str(run.volume.lun),
-            run.scenario.address, run.scenario.port, 'Chap',
-            run.volume.chap_username)
+            run.scenario.address, run.scenario.port,
+            'Chap' if chap else 'None')
     got = target and (target.enabled, target.iqn, target.lun,
-                      target.ip_address, target.port, target.auth_method,
-                      target.chap_user)
-    secret_ok = bool(target and target.chap_secret and
-                     target.chap_secret.reveal() == run.volume.chap_secret)
+                      target.ip_address, target.port, target.auth_method)
+    if chap:
+        want += (run.volume.chap_username,)
+        got = got and got + (target.chap_user,)
+        secret_ok = bool(target and target.chap_secret and
+                         target.chap_secret.reveal() ==
+                         run.volume.chap_secret)
+    else:
+        secret_ok = bool(target) and not target.chap_secret
     return [
         report.Check('iLO holds the volume as the target of the node\'s NIC '
                      '%s' % mac, got == want, 'holds %s' % (got,)),
-        report.Check('and the CHAP secret of the volume', secret_ok),
+        report.Check('and the CHAP secret of the volume' if chap else
+                     'and no CHAP secret', secret_ok),
         report.Check('no other NIC has a target', not others,
                      ', '.join(t.mac for t in others)),
         report.Check('the firmware will present the connector\'s IQN',
@@ -135,8 +143,13 @@ def checks_for(step: str, run: Run, view: Any, info: Dict[str, Any],
 
 
 def summary(runs: Sequence[Run], leaks: Sequence[Any], records: int,
-            out: Printer) -> int:
-    """Print the request table and the verdict; the exit status."""
+            out: Printer, boot: Any = None) -> int:
+    """Print the request table and the verdict; the exit status.
+
+    ``boot`` is the :class:`demo.boot.BootResult` of ``--boot``: its
+    verdict line follows the log check, its failures count (a marker not
+    seen is one), its node stays out of the table.
+    """
     out('')
     out('Requests per step (emulated iLO request log):')
     out(report.count_table(STEPS, {
@@ -154,6 +167,9 @@ def summary(runs: Sequence[Run], leaks: Sequence[Any], records: int,
         out('ok    log check: no secret in any of %d log records (DEBUG)'
             % records)
     failed = sum(r.failed for r in runs) + bool(leaks) + out.withheld
+    if boot is not None:
+        out(boot.line())
+        failed += boot.failed()
     out('demo: %s' % ('every step did what it should' if not failed
                       else '%d check(s) failed' % failed))
     return 1 if failed else 0

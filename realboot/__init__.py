@@ -8,6 +8,8 @@ The machinery behind iloemu's qemu backend and the real-boot tests:
   with a standalone GRUB, a BIOS image with a boot sector from nasm);
 * :mod:`realboot.target`: tgtd on 127.0.0.1, its targets, CHAP accounts
   and initiator bindings;
+* :mod:`realboot.served`: one freshly built UEFI LUN served by a tgtd of
+  its own to one initiator (the demo's ``--boot``);
 * :mod:`realboot.ipxe`: the iPXE script written from iSCSI settings, and
   iPXE's verdict read back;
 * :mod:`realboot.network`: the guest's restricted network and its

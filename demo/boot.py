@@ -1,0 +1,372 @@
+"""``python -m demo --boot``: the demo ends with a real boot.
+
+After the usual steps, a third emulated iLO (Gen10 unless
+``--boot-generation 9``) gets a qemu VM behind it
+(:class:`iloemu.backends.qemu.QemuBackend`), and its node's boot volume
+is real: a UEFI LUN built at run time, served by a tgtd of its own on
+127.0.0.1 that lets in only the node's connector IQN, with CHAP unless
+``--no-boot-chap`` (:func:`realboot.served.serve_uefi_lun`). The node
+runs the same five steps through ironic; after ironic's power on the VM
+must print :data:`MARKER` on its serial console, booted by what the
+driver handed to iLO and nothing else. The console's meaningful tail and
+the boot time are printed; the CHAP secret never is.
+
+Whatever happens (a failed step, a timeout, Ctrl-C), ``clean_up_instance``
+runs if ``prepare_instance`` was reached, and the VM and tgtd stop; the
+fleet stops with the demo's.
+
+The option handling and the console excerpt are pure and tested
+(tests/unit/demo/test_boot.py).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+import secrets as random_secrets
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+#: The boot iLO's address: apart from the demo's 127.0.0.2 and up, the
+#: unit tests' 127.0.0.x and the test groups' 127.1.x.x and 127.2+.x.x.
+BOOT_ADDRESS = '127.0.100.100'
+#: What GRUB on the LUN prints (letters, digits, space and _.:=- only).
+MARKER = 'IRONIC DEMO: booted from the iSCSI volume'
+#: Seconds the VM may take from power-on to the marker.
+DEFAULT_TIMEOUT = 150.0
+#: The boot interface of each generation, as in the demo's scenarios.
+INTERFACES = {9: 'ilo-virtual-media', 10: 'ilo-pxe'}
+CHAP_USER = 'ironic-chap'
+#: Console lines shown at most (the last ones, ending with the marker).
+CONSOLE_LINES = 16
+_IPXE_START = 'iPXE'
+
+
+class BootUnavailable(Exception):
+    """The real boot cannot run here (packages, qemu); exit status 2."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BootOptions:
+    """How the demo's real boot runs."""
+
+    generation: int = 10
+    boot_interface: str = INTERFACES[10]
+    chap: bool = True
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def label(self) -> str:
+        """The heading of its steps: 'Gen10 real boot'.
+
+        >>> BootOptions(9, INTERFACES[9]).label
+        'Gen9 real boot'
+        """
+        return 'Gen%d real boot' % self.generation
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``--boot`` options of ``python -m demo``."""
+    group = parser.add_argument_group(
+        'real boot', 'end with a qemu VM booting from a real iSCSI LUN '
+        '(installs Debian packages when missing)')
+    group.add_argument('--boot', action='store_true',
+                       help='after the steps, boot a VM through ironic '
+                       'from a tgt LUN and show its console')
+    group.add_argument('--boot-generation', type=int, choices=(9, 10),
+                       help='the emulated server of the real boot '
+                       '(default 10)')
+    group.add_argument('--boot-interface', choices=sorted(set(
+        INTERFACES.values())), help='its node\'s boot interface (default: '
+        'ilo-pxe on Gen10, ilo-virtual-media on Gen9)')
+    group.add_argument('--boot-chap', action=argparse.BooleanOptionalAction,
+                       default=None, help='CHAP on the target and the '
+                       'volume (default: on)')
+    group.add_argument('--boot-timeout', type=float, metavar='SECONDS',
+                       help='seconds from power-on to the marker (default '
+                       '%.0f)' % DEFAULT_TIMEOUT)
+
+
+def options_from(args: argparse.Namespace,
+                 error: Callable[[str], Any]) -> Optional[BootOptions]:
+    """The real boot's options, or None without ``--boot``.
+
+    ``error`` is the parser's: a ``--boot-*`` option without ``--boot``
+    or a timeout that is not positive is a usage error.
+    """
+    given = [name for name in ('generation', 'interface', 'chap', 'timeout')
+             if getattr(args, 'boot_' + name) is not None]
+    if not args.boot:
+        if given:
+            error('--boot-%s needs --boot' % given[0])
+        return None
+    generation = args.boot_generation or 10
+    timeout = (DEFAULT_TIMEOUT if args.boot_timeout is None
+               else args.boot_timeout)
+    if not timeout > 0:
+        error('--boot-timeout must be more than 0 seconds')
+    return BootOptions(generation,
+                       args.boot_interface or INTERFACES[generation],
+                       args.boot_chap is not False, timeout)
+
+
+def names(generation: int) -> Dict[str, str]:
+    """The node's name, its connector IQN and its volume's IQN.
+
+    >>> names(9)['connector']
+    'iqn.2017-11.org.example.bm:demo-boot-gen9'
+    """
+    node = 'demo-boot-gen%d' % generation
+    return {'node': node,
+            'connector': 'iqn.2017-11.org.example.bm:' + node,
+            'volume': 'iqn.2010-10.org.openstack:volume-' + node}
+
+
+def mask(line: str, secrets: Sequence[str]) -> str:
+    """``line`` with every secret replaced by ``******``.
+
+    >>> mask('set password Secret-12345', ['Secret-12345', ''])
+    'set password ******'
+    """
+    for secret in secrets:
+        if secret:
+            line = line.replace(secret, '******')
+    return line
+
+
+def console_excerpt(text: str, marker: str, secrets: Sequence[str] = (),
+                    limit: int = CONSOLE_LINES) -> List[str]:
+    """The meaningful tail of a console: from iPXE's first line to the
+    marker (or the end), at most ``limit`` lines, the last ones; secrets
+    masked. The firmware's lines before iPXE are left out unless iPXE
+    never spoke (then it is the firmware's last lines that say why).
+
+    >>> text = ('BdsDxe: loading Boot0001\\niPXE initialising devices...'
+    ...         '\\n\\nBooting from SAN device 0x80\\nMARK\\nnoise')
+    >>> console_excerpt(text, 'MARK')
+    ['iPXE initialising devices...', 'Booting from SAN device 0x80', 'MARK']
+    >>> console_excerpt('a\\nb\\nc', 'MARK', limit=2)
+    ['b', 'c']
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    start = next((i for i, line in enumerate(lines)
+                  if _IPXE_START in line), 0)
+    end = next((i + 1 for i, line in enumerate(lines)
+                if i >= start and marker in line), len(lines))
+    return [mask(line, secrets) for line in lines[start:end][-limit:]]
+
+
+def reason(error: str) -> str:
+    """An error's first line, without the console it announces (the
+    console is printed on its own).
+
+    >>> reason("'M' on the console: not seen within 4 s; last console "
+    ...        "lines:\\niPXE initialising devices...")
+    "'M' on the console: not seen within 4 s"
+    >>> reason('VM x: iSCSI boot failed: No such device; console:\\nlines')
+    'VM x: iSCSI boot failed: No such device'
+    """
+    first = error.split('\n', 1)[0].rstrip()
+    for announcement in ('; last console lines:', '; console:'):
+        if first.endswith(announcement):
+            first = first[:-len(announcement)]
+    return first
+
+
+@dataclasses.dataclass
+class BootResult:
+    """What became of the real boot."""
+
+    options: BootOptions
+    run: Any = None  # demo.steps.Run of the boot node, once enrolled
+    seconds: Optional[float] = None  # power-on to marker
+    error: str = ''
+
+    @property
+    def marker_seen(self) -> bool:
+        """Whether the VM printed the marker."""
+        return self.seconds is not None
+
+    def failed(self) -> int:
+        """Failed checks: the steps' and the marker's.
+
+        >>> result = BootResult(BootOptions())
+        >>> result.failed(), BootResult(BootOptions(), seconds=14.2).failed()
+        (1, 0)
+        """
+        steps = self.run.failed if self.run is not None else 0
+        return steps + (0 if self.marker_seen else 1)
+
+    def line(self) -> str:
+        """The verdict line of the summary.
+
+        >>> BootResult(BootOptions(), seconds=14.25).line()
+        'ok    real boot: the VM printed the marker 14.2 s after power-on'
+        >>> BootResult(BootOptions(), error='timeout').line()
+        'FAIL  real boot: the VM printed the marker: timeout'
+        """
+        from demo import report
+        what = 'real boot: the VM printed the marker'
+        if self.marker_seen:
+            what += ' %.1f s after power-on' % self.seconds
+        return report.Check(what, self.marker_seen,
+                            self.error or 'not seen').line()
+
+
+# -- running (ironic, tgtd, qemu) -----------------------------------------
+def check_host() -> List[str]:
+    """Install missing Debian packages; the ones installed.
+
+    :raises BootUnavailable: the packages could not be installed, or qemu
+        cannot start a TCG machine here.
+    """
+    from realboot import packages
+    from realboot.errors import RealBootError
+    try:
+        installed = packages.ensure()
+    except RealBootError as exc:
+        raise BootUnavailable(str(exc))
+    problem = packages.qemu_problem()
+    if problem:
+        raise BootUnavailable('qemu cannot start a TCG machine here: %s'
+                              % problem)
+    return installed
+
+
+def run_boot(fleet: Any, context: Any, work: Path, options: BootOptions,
+             out: Any) -> BootResult:
+    """The real boot, start to tear down; see the module's doc.
+
+    ``out`` is the demo's :class:`demo.steps.Printer` (its secrets grow
+    by the boot's iLO password and CHAP secret). A real-boot error (the
+    LUN, tgtd, the VM) and a failed step are results, not exceptions;
+    :class:`BootUnavailable`, KeyboardInterrupt and an error of ironic's
+    while enrolling propagate, after the tear down.
+    """
+    from iloemu.backends.qemu import QemuBackend
+    from realboot.errors import RealBootError
+    from realboot.served import ChapAccount, serve_uefi_lun
+
+    result = BootResult(options)
+    out('')
+    out('== real boot: Gen%d, %s, UEFI, %s ==' % (
+        options.generation, options.boot_interface,
+        'CHAP' if options.chap else 'no CHAP'))
+    started = time.monotonic()
+    installed = check_host()
+    out('  Debian packages: %s; qemu starts a TCG machine' % (
+        'installed ' + ' '.join(installed) if installed else 'all present'))
+    password = 'pw-' + random_secrets.token_hex(8)
+    chap_secret = random_secrets.token_hex(7)  # 14 characters
+    out.secrets += [password, chap_secret]
+    chap = ChapAccount(CHAP_USER, chap_secret) if options.chap else None
+    name = names(options.generation)
+    directory = work / 'realboot'
+    built = time.monotonic()
+    try:
+        with serve_uefi_lun(directory / 'target', name['volume'],
+                            name['connector'], MARKER, 1, chap) as volume:
+            out('  target: tgtd on %s, %s LUN %d (a GRUB that prints "%s"; '
+                'image built and tgtd up in %.1f s), only initiator %s%s' % (
+                    volume.portal, volume.iqn, volume.lun, MARKER,
+                    time.monotonic() - built, volume.initiator,
+                    ', CHAP user %s (secret withheld)' % CHAP_USER
+                    if chap else ''))
+            ilo = fleet.add(address=BOOT_ADDRESS,
+                            generation=options.generation, password=password,
+                            backend=QemuBackend.factory(
+                                directory / 'machines'))
+            try:
+                _steps(result, ilo, volume, context, options, out, name,
+                       password, chap_secret)
+            finally:
+                ilo.backend.close()
+        out('  stopped: the VM, tgtd (the emulated iLO stops with the '
+            'demo\'s)')
+    except RealBootError as exc:
+        result.error = str(exc)
+        out('  FAIL  %s' % exc)
+    out('  real boot part: %.1f s in all' % (time.monotonic() - started))
+    return result
+
+
+def _steps(result: BootResult, ilo: Any, volume: Any, context: Any,
+           options: BootOptions, out: Any, name: Dict[str, str],
+           password: str, chap_secret: str) -> None:
+    from demo import conductor
+    from demo.main import introduce, run_step
+    from demo.steps import STEPS, Run, Scenario
+
+    spec = conductor.NodeSpec(
+        name['node'], ilo.address, ilo.spec.username, password,
+        [ilo.spec.nics[0].mac], volume.initiator, options.boot_interface,
+        'uefi')
+    chap = volume.chap is not None
+    target = conductor.VolumeSpec(
+        volume.iqn, volume.lun, volume.portal,
+        CHAP_USER if chap else None, chap_secret if chap else None)
+    node = conductor.enroll(context, spec)
+    conductor.attach_boot_volume(context, node.uuid, target)
+    scenario = Scenario(options.generation, options.boot_interface,
+                        volume.portal, volume.address, volume.port,
+                        label=options.label)
+    run = result.run = Run(scenario, ilo, node.uuid, spec, target)
+    out('')
+    introduce(run, out)
+    steps_done: List[str] = []
+    try:
+        for step in STEPS[:-1]:
+            run_step(step, run, context, out)
+            steps_done.append(step)
+            if step == 'power on':
+                _wait(result, ilo, options, out, chap_secret)
+                if not result.marker_seen:
+                    break
+                _check_session(run, volume, out)
+            elif run.failed:
+                break
+    finally:
+        if 'validate' in steps_done:  # prepare_instance may have begun
+            run_step(STEPS[-1], run, context, out)
+
+
+def _check_session(run: Any, volume: Any, out: Any) -> None:
+    """tgt saw the login of the connector IQN (and of nothing else)."""
+    from demo import report
+    from realboot.errors import RealBootError
+    try:
+        sessions = volume.daemon.sessions()
+    except RealBootError as exc:
+        sessions, detail = [], str(exc)
+    else:
+        detail = ', '.join('%s from %s' % s for s in sessions) or 'none'
+    check = report.Check('tgt: the one session is the connector\'s login',
+                         sessions == [(volume.iqn, volume.initiator)],
+                         detail)
+    out('  ' + check.line())
+    run.failed += not check.ok
+
+
+def _wait(result: BootResult, ilo: Any, options: BootOptions, out: Any,
+          chap_secret: str) -> None:
+    """Wait for the marker; print the console and the boot time."""
+    from realboot.errors import RealBootError
+    backend = ilo.backend
+    out('')
+    out('== %s: the VM boots (qemu TCG, OVMF; iPXE EFI as the firmware\'s '
+        'iSCSI initiator, fed what iLO holds) ==' % options.label)
+    try:
+        result.seconds = backend.wait_for_console(MARKER, options.timeout)
+    except RealBootError as exc:
+        result.error = reason(str(exc))
+    run = backend.last_run
+    console = run.console() if run is not None else ''
+    out('  console (serial, the last lines from iPXE on):')
+    for line in console_excerpt(console, MARKER, [chap_secret]):
+        out('  | ' + line)
+    out('  iLO          %s' % ilo.state().machine)
+    if result.marker_seen:
+        out('  ok    the marker "%s" %.1f s after power-on' % (
+            MARKER, result.seconds))
+    else:
+        out('  FAIL  no marker: %s' % result.error)
