@@ -10,9 +10,11 @@ secret it hands out is remembered, for the log check of
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import uuid
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import (Any, Callable, Dict, Iterator, List, Optional,
+                    Sequence)
 
 from iloemu import EmulatedIlo, IloFleet, StateView
 from ironic.drivers.modules.ilo import common as ilo_common
@@ -139,6 +141,17 @@ class Bench:
         for node_uuid in self._nodes:
             conductor.destroy(self.context, node_uuid)
         self._nodes.clear()
+
+
+@contextlib.contextmanager
+def bench_on(fleet: IloFleet) -> Iterator[Bench]:
+    """A bench on ``fleet`` acting as the conductor; its nodes are deleted
+    at the end."""
+    bench = Bench(fleet, conductor.admin_context())
+    try:
+        yield bench
+    finally:
+        bench.destroy_all()
 
 
 # -- what the iLO holds -------------------------------------------------------

@@ -33,7 +33,7 @@ from iloemu.testing import NoWaits, running_fleet
 
 from demo import conductor
 from demo.logcheck import RecordCollector, find_leaks, leaking_loggers
-from tests.functional.bench import Bench
+from tests.functional.bench import Bench, bench_on
 
 PKI = 'pki'
 
@@ -101,11 +101,8 @@ def log_records(request) -> Iterator[RecordCollector]:
 def bench(log_records: RecordCollector,
           fleet: IloFleet) -> Iterator[Bench]:
     """Emulated iLOs and nodes for one test; nodes deleted afterwards."""
-    bench = Bench(fleet, conductor.admin_context())
-    try:
+    with bench_on(fleet) as bench:
         yield bench
-    finally:
-        bench.destroy_all()
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from demo import conductor
 from realboot import images, packages, vm
 from realboot.gateway import TranslatingWebServer
 from realboot.target import TargetSpec, TgtDaemon
-from tests.functional.bench import Bench
+from tests.functional.bench import Bench, bench_on
 from tests.functional.conftest import log_records  # noqa: F401
 from tests.realboot import timing, volumes
 
@@ -165,11 +165,8 @@ def fleet(realboot_ready, pki: Path) -> Iterator[IloFleet]:
 def bench(log_records, conductor_layout: conductor.Layout,  # noqa: F811
           fleet: IloFleet) -> Iterator[Bench]:
     """Emulated iLOs and nodes for one test; nodes deleted afterwards."""
-    bench = Bench(fleet, conductor.admin_context())
-    try:
+    with bench_on(fleet) as bench:
         yield bench
-    finally:
-        bench.destroy_all()
 
 
 @pytest.fixture(params=[9, 10], ids=['gen9', 'gen10'])
