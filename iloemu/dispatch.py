@@ -1,9 +1,11 @@
 """The request pipeline of one emulated iLO: faults, front, error body.
 
 For each request: pick the front that owns the path, let the fault
-injector decide (delay, injected error), wait the configured latency,
-call the front, and render any error in the front's protocol. Whatever
-happens, the answer is an HTTP response, never a crashed thread.
+injector decide (delay, injected error), wait a delay, call the front,
+render any error in the front's protocol, and hold the answer until the
+configured latency has passed since the request arrived (the emulator's
+own work counted in, as a real iLO's answer time includes its work).
+Whatever happens, the answer is an HTTP response, never a crashed thread.
 """
 from __future__ import annotations
 
@@ -38,15 +40,31 @@ class Dispatcher:
                 return front
         return None
 
-    def handle(self, request: Request) -> Tuple[Response, str,
-                                                Tuple[str, ...]]:
-        """(response, protocol name, injected fault notes)."""
+    def handle(self, request: Request, arrived: Optional[float] = None
+               ) -> Tuple[Response, str, Tuple[str, ...]]:
+        """(response, protocol name, injected fault notes).
+
+        ``arrived`` is when the request reached the iLO (``time.monotonic``;
+        default: now); the answer is held until the plan's latency has
+        passed since then.
+        """
+        if arrived is None:
+            arrived = time.monotonic()
+        try:
+            return self._handle(request)
+        finally:
+            remaining = (self.injector.plan.latency
+                         - (time.monotonic() - arrived))
+            if remaining > 0:
+                time.sleep(remaining)
+
+    def _handle(self, request: Request) -> Tuple[Response, str,
+                                                 Tuple[str, ...]]:
         path = request.path
         front = self.front_for(path)
         decision = self.injector.decide(request.method, path)
-        wait = self.injector.plan.latency + decision.delay
-        if wait:
-            time.sleep(wait)
+        if decision.delay:
+            time.sleep(decision.delay)
         notes = decision.notes
         try:
             if front is None:

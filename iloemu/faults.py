@@ -63,7 +63,10 @@ class FaultPlan:
     ``expected_password``: the iLO expects this password instead of the
     configured one, so the client's credentials are wrong.
     ``legacy_bios``: the server is switched to legacy BIOS boot mode.
-    ``latency``: seconds added to every answer (not a fault: benchmarks).
+    ``latency``: every answer leaves no sooner than this many seconds
+    after its request arrived, the emulator's own work (TLS handshake
+    included) counted in, as a real iLO's answer time includes its work
+    (not a fault: benchmarks).
     """
 
     http_errors: Tuple[HttpErrorRule, ...] = ()

@@ -35,6 +35,7 @@ class _TLSServer(ThreadingHTTPServer):
 
     def finish_request(self, request: socket.socket,
                        client_address: Tuple[str, int]) -> None:
+        arrived = time.monotonic()
         request.settimeout(_IO_TIMEOUT)
         try:
             tls = self.context().wrap_socket(request, server_side=True)
@@ -42,6 +43,9 @@ class _TLSServer(ThreadingHTTPServer):
             LOG.debug('%s: TLS handshake failed: %s',
                       self.dispatcher.label, exc)
             return
+        # One request a connection: its answer time counts from here, the
+        # TLS handshake included.
+        tls.iloemu_arrived = arrived  # type: ignore[attr-defined]
         try:
             self.RequestHandlerClass(tls, client_address, self)
         finally:
@@ -58,14 +62,14 @@ class _Handler(BaseHTTPRequestHandler):
     server: _TLSServer
 
     def _serve(self) -> None:
-        start = time.monotonic()
+        start = getattr(self.connection, 'iloemu_arrived', time.monotonic())
         length = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(length) if length > 0 else b''
         request = Request(self.command, self.path,
                           {k.lower(): v for k, v in self.headers.items()},
                           body)
         dispatcher = self.server.dispatcher
-        response, protocol, notes = dispatcher.handle(request)
+        response, protocol, notes = dispatcher.handle(request, start)
         # Recorded before the answer goes out, so a client that got it
         # finds the request in the log.
         record = dispatcher.record(request, response.status,

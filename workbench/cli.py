@@ -5,6 +5,8 @@ Set WB_TRACEBACK=1 to see the traceback behind an error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import shutil
 import subprocess
@@ -154,19 +156,37 @@ def do_each(args: argparse.Namespace, paths: Paths) -> int:
     return 1 if checks.failed else 0
 
 
-def demo_command(paths: Paths) -> List[str]:
-    """How ``./wb demo`` runs the demo: the venv's python, ``-m demo``.
+def demo_command(paths: Paths,
+                 args: Optional[argparse.Namespace] = None) -> List[str]:
+    """How ``./wb demo`` runs the demo: the venv's python, ``-m demo``,
+    and the real-boot options given to ``./wb demo``.
 
     >>> demo_command(Paths(build=Path('/b')))
     ['/b/venv/bin/python', '-m', 'demo']
+    >>> demo_command(Paths(build=Path('/b')), argparse.Namespace(
+    ...     boot=True, boot_generation=9, boot_interface=None,
+    ...     boot_chap=False, boot_timeout=None))[3:]
+    ['--boot', '--boot-generation', '9', '--no-boot-chap']
     """
-    return [str(venv.bin_path(paths, "python")), "-m", "demo"]
+    command = [str(venv.bin_path(paths, "python")), "-m", "demo"]
+    if args is None:
+        return command
+    if getattr(args, "boot", False):
+        command.append("--boot")
+    for name in ("generation", "interface", "timeout"):
+        value = getattr(args, "boot_" + name, None)
+        if value is not None:
+            command += ["--boot-" + name, "%g" % value
+                        if isinstance(value, float) else str(value)]
+    if getattr(args, "boot_chap", None) is False:
+        command.append("--no-boot-chap")
+    return command
 
 
 def do_demo(args: argparse.Namespace, paths: Paths) -> int:
     """Build, then drive the series against emulated Gen9 and Gen10 iLOs."""
     do_build(args, paths)
-    command = demo_command(paths)
+    command = demo_command(paths, args)
     if not Path(command[0]).is_file():
         raise WorkbenchError("no virtualenv at %s: the demo runs in it "
                              "(build without --no-venv)" % paths.venv)
@@ -174,7 +194,14 @@ def do_demo(args: argparse.Namespace, paths: Paths) -> int:
     env["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     print("demo: %s" % " ".join(command), flush=True)
-    return subprocess.run(command, cwd=ROOT, env=env).returncode
+    # Ctrl-C reaches the demo too (same process group); it stops its VM,
+    # tgtd and iLOs and exits. Wait for that instead of killing it.
+    with subprocess.Popen(command, cwd=ROOT, env=env) as process:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:
+                continue
 
 
 def do_test(args: argparse.Namespace, paths: Paths) -> int:
@@ -187,13 +214,13 @@ def do_test(args: argparse.Namespace, paths: Paths) -> int:
     checks.passed += 1
     _lint(paths, checks)
     results.append(suite.run_pytest(
-        paths, "project", ["tests/unit", "workbench"], ROOT))
+        paths, "project", ["tests/unit", "workbench", "benchmark"], ROOT))
     print(results[-1].line(), flush=True)
     if not args.no_functional:
         results.append(suite.run_pytest(
             paths, "functional", ["tests/functional"], ROOT))
         print(results[-1].line(), flush=True)
-    if args.realboot:
+    if not args.no_realboot:
         results.append(suite.run_pytest(
             paths, "realboot", ["tests/realboot"], ROOT))
         print(results[-1].line(), flush=True)
@@ -228,6 +255,88 @@ def do_test(args: argparse.Namespace, paths: Paths) -> int:
     return 1 if any(r.failed for r in results) else 0
 
 
+UPSTREAM_VERSION = "10.1.7"
+
+
+def upstream_paths(paths: Paths, build_dir: Optional[Path] = None) -> Paths:
+    """Where ``./wb bench`` builds upstream ironic (no series).
+
+    >>> upstream_paths(Paths(build=Path('/b'))).venv
+    PosixPath('/b/upstream/venv')
+    """
+    return dataclasses.replace(paths, build=build_dir or
+                               paths.build / "upstream")
+
+
+def bench_command(python: Path, variant: str, out: Path,
+                  args: argparse.Namespace) -> List[str]:
+    """How one variant's benchmark runs: in its venv, ``-m benchmark``.
+
+    >>> ns = argparse.Namespace(quick=True, runs=None, only='')
+    >>> bench_command(Path('/v/python'), 'series', Path('/o.json'), ns)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['/v/python', '-W', 'ignore', '-m', 'benchmark', '--variant', 'series',
+     '--out', '/o.json', '--runs', '2', '--nodes', '1', '10']
+    """
+    command = [str(python), "-W", "ignore", "-m", "benchmark", "--variant",
+               variant, "--out", str(out)]
+    runs = args.runs or (2 if args.quick else None)
+    if runs:
+        command += ["--runs", str(runs)]
+    if args.quick:
+        command += ["--nodes", "1", "10"]
+    if args.only:
+        command += ["--only", args.only]
+    return command
+
+
+def do_bench(args: argparse.Namespace, paths: Paths) -> int:
+    """Benchmark the series against upstream ironic on emulated iLOs."""
+    from benchmark import report
+    load_before = os.getloadavg()
+    series_python = venv.bin_path(paths, "python")
+    if not series_python.is_file():
+        raise WorkbenchError("no virtualenv at %s: run ./wb build first"
+                             % paths.venv)
+    upstream = upstream_paths(paths, args.upstream_dir)
+    sdist = base.fetch(base.known_base(UPSTREAM_VERSION), paths.cache)
+    if tree.build(sdist, upstream, UPSTREAM_VERSION, with_series=False) | \
+            venv.ensure(upstream):
+        venv.install_tree(upstream, UPSTREAM_VERSION)
+    out = args.out or paths.build / "reports" / "bench.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    data = {}
+    for variant, python in (("series", series_python),
+                            ("upstream", venv.bin_path(upstream, "python"))):
+        part = out.with_name("%s.%s.json" % (out.stem, variant))
+        command = bench_command(python, variant, part, args)
+        if args.report_only and part.is_file():
+            command = []
+        print("bench: %s" % (" ".join(command) or "results of " + str(part)),
+              flush=True)
+        if command and subprocess.run(command, cwd=ROOT,
+                                      env=env).returncode != 0:
+            raise WorkbenchError("the %s benchmark failed" % variant)
+        data[variant] = json.loads(part.read_text())
+    load = os.getloadavg()
+    meta = {"load_before_and_after": [list(load_before), list(load)],
+            "cpus": os.cpu_count()}
+    if args.report_only and out.is_file():  # the load of the runs
+        meta = json.loads(out.read_text()).get("meta", meta)
+        load_before, load = meta["load_before_and_after"]
+    result = report.build(data["series"], data["upstream"], meta)
+    out.write_text(json.dumps(result, indent=1))
+    print(report.render(result))
+    print("load average (1/5/15 min) before %s, after %s; %d CPUs"
+          % (" ".join("%.2f" % x for x in load_before),
+             " ".join("%.2f" % x for x in load), os.cpu_count() or 0))
+    print("json: %s" % out)
+    return 0 if result["ok"] else 1
+
+
 COMMANDS = {
     "build": (do_build, "fetch the base, build the patched tree and venv"),
     "export": (do_export, "write the tree's commits back to patches/"),
@@ -238,6 +347,7 @@ COMMANDS = {
     "reset": (do_reset, "rebuild the tree from patches/, dropping edits"),
     "test": (do_test, "build, then run all tests and checks"),
     "demo": (do_demo, "build, then boot from a volume via emulated iLOs"),
+    "bench": (do_bench, "iLO requests and time: series vs upstream 10.1.7"),
 }
 
 
@@ -261,20 +371,48 @@ def parser() -> argparse.ArgumentParser:
                              help="base and port only")
             sub.add_argument("--no-venv", action="store_true",
                              help="do not create or update the venv")
+        if name == "demo":
+            sub.add_argument("--boot", action="store_true",
+                             help="end with a qemu VM booting through "
+                             "ironic from a real iSCSI LUN (installs "
+                             "Debian packages)")
+            sub.add_argument("--boot-generation", type=int, choices=(9, 10),
+                             help="its emulated server (default 10)")
+            sub.add_argument("--boot-interface",
+                             choices=("ilo-pxe", "ilo-virtual-media"),
+                             help="default: ilo-pxe on Gen10, "
+                             "ilo-virtual-media on Gen9")
+            sub.add_argument("--no-boot-chap", dest="boot_chap",
+                             action="store_false", default=None,
+                             help="no CHAP on the target and the volume")
+            sub.add_argument("--boot-timeout", type=float,
+                             metavar="SECONDS", help="power-on to the "
+                             "marker (default 150)")
         if name == "test":
             sub.add_argument("--no-build", action="store_true")
             sub.add_argument("--no-unit", action="store_true",
                              help="skip the ironic unit suite")
             sub.add_argument("--no-functional", action="store_true",
                              help="skip the functional tests (iLO emulator)")
-            sub.add_argument("--realboot", action="store_true",
-                             help="also boot qemu VMs from a real iSCSI "
-                             "target (installs Debian packages; opt-in "
-                             "until issue 5's ironic scenarios land)")
+            sub.add_argument("--no-realboot", action="store_true",
+                             help="skip the real-boot tests (qemu VMs "
+                             "booting from a real iSCSI target; they "
+                             "install the Debian packages they need)")
             sub.add_argument("--no-gate", action="store_true",
                              help="skip the base+port comparison run")
             sub.add_argument("--no-each", action="store_true",
                              help="skip the tests of each patch alone")
+        if name == "bench":
+            sub.add_argument("--quick", action="store_true",
+                             help="2 runs, N = 1 and 10 only (development)")
+            sub.add_argument("--runs", type=int, help="runs per scenario")
+            sub.add_argument("--only", default="",
+                             help="scenarios whose key contains this")
+            sub.add_argument("--out", type=Path, help="the JSON report")
+            sub.add_argument("--upstream-dir", type=Path,
+                             help="build folder of upstream ironic")
+            sub.add_argument("--report-only", action="store_true",
+                             help="no runs: report the last results again")
     return top
 
 

@@ -7,7 +7,9 @@ exported with the series. It consists of:
 * the identifier ``async`` (a keyword since Python 3.7) renamed to
   ``async_`` in every Python file, by a tokenize-based rewrite of NAME
   tokens only, so strings such as ``'async'`` dict keys stay;
-* the small diffs in ``port/patches/`` (applied with ``git apply``);
+* the small diffs in ``port/patches/`` (applied with ``git apply``); a
+  base whose files differ has its own folder ``port/patches/<version>/``,
+  used instead of the top-level diffs;
 * a ``.stestr.conf`` for the unit suite (the base only has .testr.conf).
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import io
 import tokenize
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from workbench import git
 from workbench.errors import WorkbenchError
@@ -59,19 +61,28 @@ def rename_tree(tree: Path) -> Dict[str, int]:
     return changed
 
 
-def port_patches(port_dir: Path) -> List[Path]:
-    """The port's own diffs, in name order."""
-    return sorted((port_dir / "patches").glob("*.patch"))
+def port_patches(port_dir: Path, version: Optional[str] = None
+                 ) -> List[Path]:
+    """The port's own diffs for base ``version``, in name order.
+
+    ``port/patches/<version>/`` when that folder exists, else the diffs
+    directly in ``port/patches/`` (those of the default base).
+    """
+    folder = port_dir / "patches"
+    if version and (folder / version).is_dir():
+        folder = folder / version
+    return sorted(folder.glob("*.patch"))
 
 
-def apply_port(tree: Path, port_dir: Path) -> Dict[str, int]:
+def apply_port(tree: Path, port_dir: Path,
+               version: Optional[str] = None) -> Dict[str, int]:
     """Apply the whole port layer to the work tree (not committed).
 
     :raises: WorkbenchError when a port diff does not apply.
     :returns: the renamed files and their counts.
     """
     renamed = rename_tree(tree)
-    for patch in port_patches(port_dir):
+    for patch in port_patches(port_dir, version):
         proc = git.git(tree, "apply", str(patch.resolve()), check=False)
         if proc.returncode != 0:
             raise WorkbenchError("port diff %s does not apply: %s"
@@ -80,12 +91,13 @@ def apply_port(tree: Path, port_dir: Path) -> Dict[str, int]:
     return renamed
 
 
-def commit_message(renamed: Dict[str, int], port_dir: Path) -> str:
+def commit_message(renamed: Dict[str, int], port_dir: Path,
+                   version: Optional[str] = None) -> str:
     """The port commit's message: what it did, file by file."""
     lines = ["Python 3.11 runtime port (workbench layer, never exported)",
              "", "Renamed identifier %r -> %r:" % (KEYWORD, REPLACEMENT)]
     lines += ["  %s (%d)" % item for item in sorted(renamed.items())]
     lines += ["", "Port diffs:"]
-    lines += ["  %s" % p.name for p in port_patches(port_dir)]
+    lines += ["  %s" % p.name for p in port_patches(port_dir, version)]
     lines += ["", "Added .stestr.conf for the unit suite."]
     return "\n".join(lines) + "\n"

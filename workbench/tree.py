@@ -22,10 +22,11 @@ PORT_TAG = "port"
 STAMP = "workbench-stamp.json"
 
 
-def inputs_digest(sdist_sha: str, paths: Paths, with_series: bool) -> str:
+def inputs_digest(sdist_sha: str, paths: Paths, with_series: bool,
+                  version: str | None = None) -> str:
     """A digest of everything a build is made from."""
     digest = hashlib.sha256(sdist_sha.encode())
-    files = port.port_patches(paths.port)
+    files = port.port_patches(paths.port, version)
     if with_series:
         files = files + [paths.patches / series.SERIES_FILE]
         files += series.read_series(paths.patches)
@@ -76,10 +77,11 @@ def make_base(sdist: Path, dest: Path, version: str) -> None:
                    % (version, base_mod.sha256_of(sdist)), BASE_TAG)
 
 
-def make_port(tree: Path, paths: Paths) -> None:
-    """Apply the runtime port and commit it, tagged ``port``."""
-    renamed = port.apply_port(tree, paths.port)
-    git.commit_all(tree, port.commit_message(renamed, paths.port), PORT_TAG)
+def make_port(tree: Path, paths: Paths, version: str | None = None) -> None:
+    """Apply the runtime port of base ``version``, commit it as ``port``."""
+    renamed = port.apply_port(tree, paths.port, version)
+    git.commit_all(tree, port.commit_message(renamed, paths.port, version),
+                   PORT_TAG)
 
 
 def build(sdist: Path, paths: Paths, version: str, *, with_series: bool =
@@ -91,7 +93,8 @@ def build(sdist: Path, paths: Paths, version: str, *, with_series: bool =
     :raises: WorkbenchError when a step fails (nothing is left behind) or
         when rebuilding would lose local work and ``force`` is not set.
     """
-    digest = inputs_digest(base_mod.sha256_of(sdist), paths, with_series)
+    digest = inputs_digest(base_mod.sha256_of(sdist), paths, with_series,
+                           version)
     target = paths.tree
     work = local_work(target)
     if work and not force:
@@ -104,7 +107,7 @@ def build(sdist: Path, paths: Paths, version: str, *, with_series: bool =
     try:
         new = staging / "ironic"
         make_base(sdist, new, version)
-        make_port(new, paths)
+        make_port(new, paths, version)
         if with_series:
             series.apply(new, series.read_series(paths.patches))
         write_stamp(new, digest, version)

@@ -185,6 +185,24 @@ def test_latency_for_benchmarks(gen9):
     assert not FaultPlan(latency=0.15).active
 
 
+def test_latency_counts_the_emulators_own_work_in(gen9):
+    # The answer time of a real iLO includes its work: the latency is
+    # when the answer leaves, not a wait added to the emulator's work.
+    client = ilo_client(gen9)
+    client.get_current_boot_mode()  # the client exists: no RIBCL below
+    with gen9.faults_applied(FaultPlan(latency=0.15)):
+        with gen9.operation('latency'):
+            start = time.monotonic()
+            for _ in range(5):
+                client.get_host_power_status()
+            elapsed = time.monotonic() - start
+    latencies = [r.latency for r in gen9.log.records
+                 if r.operation == 'latency']
+    assert len(latencies) == 5
+    assert all(0.15 <= latency < 0.2 for latency in latencies)
+    assert elapsed < 5 * 0.15 + 0.25
+
+
 def test_plan_from_plain_data():
     plan = FaultPlan.from_mapping({
         'http_errors': [{'path': '/redfish/v1/systems/1', 'method': 'GET'}],

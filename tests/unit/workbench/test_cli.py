@@ -156,3 +156,33 @@ def test_demo_builds_first_and_needs_the_venv(ws, capsys):
     assert (ws.tree / ".git").is_dir()  # it built before it ran
     err = capsys.readouterr().err
     assert "no virtualenv" in err and "--no-venv" in err
+
+
+def test_bench_needs_the_series_venv(ws, capsys):
+    assert ws.wb("bench", "--quick") == 1
+    err = capsys.readouterr().err
+    assert "no virtualenv" in err and "./wb build" in err
+
+
+def test_bench_builds_upstream_beside_the_series(tmp_path):
+    from workbench import cli
+    from workbench.paths import Paths
+    paths = Paths(build=tmp_path)
+    assert cli.upstream_paths(paths).tree == tmp_path / "upstream" / "ironic"
+    assert cli.upstream_paths(paths, tmp_path / "u").venv == \
+        tmp_path / "u" / "venv"
+    assert cli.UPSTREAM_VERSION in base.KNOWN_SHA256
+
+
+def test_bench_full_by_default():
+    import argparse
+    from pathlib import Path
+    from workbench import cli
+    args = cli.parser().parse_args(["bench"])
+    command = cli.bench_command(Path("/p"), "upstream", Path("/o"), args)
+    assert "--runs" not in command and "--nodes" not in command
+    quick = cli.bench_command(Path("/p"), "upstream", Path("/o"),
+                              argparse.Namespace(quick=True, runs=7,
+                                                 only="gen9"))
+    assert quick[-7:] == ["--runs", "7", "--nodes", "1", "10", "--only",
+                          "gen9"]

@@ -54,3 +54,34 @@ def test_constraints_pin_every_package_exactly():
     lines = Paths().constraints.read_text().split()
     assert lines and all("==" in line for line in lines)
     assert venv.pinned(Paths().constraints, "pysnmp").startswith("pysnmp==4.")
+
+
+def _patch_folders(tmp_path):
+    folder = tmp_path / "port" / "patches"
+    (folder / "10.1.7").mkdir(parents=True)
+    (folder / "0001-default.patch").write_text("")
+    (folder / "10.1.7" / "0001-other-base.patch").write_text("")
+    return tmp_path / "port"
+
+
+def test_port_patches_default_to_the_top_folder(tmp_path):
+    port_dir = _patch_folders(tmp_path)
+    for version in (None, "9.1.6"):
+        assert [p.name for p in port.port_patches(port_dir, version)] == [
+            "0001-default.patch"]
+
+
+def test_port_patches_of_a_base_with_its_own_folder(tmp_path):
+    port_dir = _patch_folders(tmp_path)
+    assert [p.name for p in port.port_patches(port_dir, "10.1.7")] == [
+        "0001-other-base.patch"]
+    message = port.commit_message({}, port_dir, "10.1.7")
+    assert "0001-other-base.patch" in message
+    assert "0001-default.patch" not in message
+
+
+def test_shipped_port_diffs_per_base():
+    port_dir = Paths().port
+    assert port.port_patches(port_dir, "9.1.6") == port.port_patches(port_dir)
+    upstream = port.port_patches(port_dir, "10.1.7")
+    assert upstream and all(p.parent.name == "10.1.7" for p in upstream)

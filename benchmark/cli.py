@@ -1,0 +1,53 @@
+"""The command line of one variant's run (``python -m benchmark``)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+from benchmark import scenarios as scenarios_mod
+
+
+def parser() -> argparse.ArgumentParser:
+    """Arguments: the variant's name, the output file, what to run."""
+    top = argparse.ArgumentParser(prog='python -m benchmark')
+    top.add_argument('--variant', required=True, help='a name for the JSON')
+    top.add_argument('--out', type=Path, required=True)
+    top.add_argument('--runs', type=int, default=5)
+    top.add_argument('--pool-size', type=int, default=10)
+    top.add_argument('--nodes', type=int, nargs='+',
+                     default=list(scenarios_mod.NODE_COUNTS))
+    top.add_argument('--latencies', type=float, nargs='+',
+                     default=list(scenarios_mod.LATENCIES))
+    top.add_argument('--only', default='',
+                     help='run the scenarios whose key contains this')
+    return top
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run every scenario, write ``{variant, ironic, results}`` as JSON."""
+    args = parser().parse_args(argv)
+    # Only errors reach stderr; the 2017 libraries' warnings are noise.
+    logging.basicConfig(level=logging.ERROR)
+    import ironic.version
+    from benchmark import driver
+    version = ironic.version.version_info.release_string()
+    todo = [s for s in scenarios_mod.matrix(args.nodes, args.latencies)
+            if args.only in s.key]
+    print('%s: ironic %s, %d scenarios x %d runs, pool %d'
+          % (args.variant, version, len(todo), args.runs, args.pool_size),
+          flush=True)
+    with tempfile.TemporaryDirectory(prefix='bench-') as tmp:
+        results = driver.run_all(
+            todo, args.runs, args.pool_size, Path(tmp),
+            lambda line: print('  ' + line, flush=True))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        'variant': args.variant, 'ironic': version,
+        'python': platform.python_version(), 'runs': args.runs,
+        'pool_size': args.pool_size, 'results': results}, indent=1))
+    return 0

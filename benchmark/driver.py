@@ -1,0 +1,187 @@
+"""Runs the scenarios in one variant's venv: ironic, proliantutils, iLOs.
+
+As ``ironic-conductor`` does, the process is monkey patched by eventlet
+(``import ironic.cmd``, done by ``python -m benchmark`` first), and the
+steps run through a fixed-size ``futurist.GreenThreadPoolExecutor``, as
+``ConductorManager._spawn_worker`` runs them. Each node has an emulated
+iLO of its own, made new for every run (so every run starts from the same
+state: server on, no iSCSI target, proliantutils without a client), on
+127.50.x.y, with the scenario's latency added to every answer. The iLOs
+run in a process of their own (:mod:`benchmark.remote`), as iLOs are
+other machines: their CPU time is not the conductor's.
+
+Per run and step: the wall time from submitting the step of every node to
+the last one finishing (``seconds``), the time of each node's boot
+interface call inside its task (``calls``, without the lock), the CPU
+time the conductor process spent (``cpu``),
+the iLO requests by HTTP method (from the emulators' request logs, all
+nodes together) and the errors.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
+
+import futurist
+
+from demo import conductor
+from iloemu.testing import forget_clients
+
+from benchmark.remote import RemoteFleet
+from benchmark.scenarios import STEPS, Scenario
+
+PORTAL = '192.0.2.10:3260'  # IPv4: 10.1.7 splits the portal at ':'
+CHAP_USER = 'ironic-chap'
+
+
+def first_address(index: int) -> str:
+    """Where the iLOs of scenario ``index`` start: 127.50-99.x.2.
+
+    >>> first_address(0), first_address(257)
+    ('127.50.0.2', '127.51.1.2')
+    """
+    return '127.%d.%d.2' % (50 + (index // 256) % 50, index % 256)
+
+
+def nic_macs(scenario: int, run: int, node: int) -> List[str]:
+    """Two NIC MACs, unique for every node of every run.
+
+    >>> nic_macs(1, 2, 300)
+    ['9c:b6:01:02:02:58', '9c:b6:01:02:02:59']
+    """
+    base = node * 2
+    return ['9c:b6:%02x:%02x:%02x:%02x' % (scenario % 256, run % 256,
+                                           (base + i) // 256 % 256,
+                                           (base + i) % 256)
+            for i in range(2)]
+
+
+def _hex(length: int = 10) -> str:
+    return uuid.uuid4().hex[:length]
+
+
+def _add_node(context: Any, fleet: RemoteFleet, scenario: Scenario,
+              macs: List[str]) -> str:
+    """An iLO and its node with a port on the first NIC and a boot volume.
+
+    The server is on (an instance runs when it is torn down) and its
+    firmware presents the IQN of the node's ``iqn`` volume connector, the
+    one the volume is exported to: without that upstream's boot fails, as
+    it leaves the initiator name as it is.
+    """
+    connector = 'iqn.2017-11.org.example.bm:node-' + _hex()
+    address, username, password = fleet.add(
+        scenario.generation, 'pw-' + _hex(), macs, connector,
+        scenario.latency)
+    spec = conductor.NodeSpec(
+        'bench-' + _hex(), address, username, password, macs[:1],
+        connector, scenario.boot_interface, 'uefi')
+    node = conductor.enroll(context, spec)
+    volume = conductor.VolumeSpec(
+        'iqn.2010-10.org.openstack:volume-' + _hex(), 1, PORTAL,
+        CHAP_USER if scenario.chap else None,
+        'Chap-' + _hex() if scenario.chap else None)
+    conductor.attach_boot_volume(context, node.uuid, volume)
+    return node.uuid
+
+
+def _step(context: Any, node_uuid: str, step: str) -> float:
+    """One boot interface step under an exclusive lock, as a worker.
+
+    :returns: the seconds the boot interface's step took, without taking
+        and releasing the lock (ironic's own work, the same for any step).
+    """
+    with conductor.task(context, node_uuid, 'benchmark ' + step) as task:
+        start = time.monotonic()
+        getattr(task.driver.boot, step)(task)
+        return time.monotonic() - start
+
+
+def _error(future: Any) -> str:
+    error = future.exception()
+    return '' if error is None else '%s: %s' % (type(error).__name__, error)
+
+
+def run_step(executor: futurist.Executor, context: Any,
+             nodes: Sequence[str], fleet: RemoteFleet,
+             step: str) -> Dict[str, Any]:
+    """``step`` of every node through the pool; what it cost."""
+    fleet.clear()
+    cpu, start = time.process_time(), time.monotonic()
+    futures = [executor.submit(_step, context, node, step) for node in nodes]
+    futurist.waiters.wait_for_all(futures)
+    seconds = time.monotonic() - start
+    cpu = time.process_time() - cpu
+    errors = [text for text in map(_error, futures) if text]
+    calls = [round(f.result(), 4) for f in futures if not f.exception()]
+    return {'seconds': seconds, 'cpu': cpu, 'calls': calls,
+            'requests': fleet.counts(), 'errors': errors}
+
+
+def run_once(executor: futurist.Executor, context: Any, fleet: RemoteFleet,
+             pki: Path, scenario: Scenario, index: int,
+             run: int) -> Dict[str, Any]:
+    """One run of ``scenario``: new iLOs and nodes, both steps, cleanup."""
+    fleet.start(pki, first_address(index))
+    nodes: List[str] = []
+    try:
+        for node in range(scenario.nodes):
+            nodes.append(_add_node(context, fleet, scenario,
+                                   nic_macs(index, run, node)))
+        return {step: run_step(executor, context, nodes, fleet, step)
+                for step in STEPS}
+    finally:
+        for node in nodes:
+            conductor.destroy(context, node)
+        try:
+            forget_clients()  # Redfish logouts while the iLOs answer
+        finally:
+            fleet.stop_fleet()
+
+
+@contextlib.contextmanager
+def conductor_setup(workdir: Path) -> Iterator[Tuple[RemoteFleet, Path]]:
+    """The emulator process, ironic configured once (config and DB) and
+    a web server; yields the emulator and the PKI folder."""
+    pki = workdir / 'pki'
+    fleet = RemoteFleet()
+    try:
+        # Every fleet writes its CA to the same file: [ilo]ca_file.
+        ca_file = fleet.start(pki, first_address(0))
+        fleet.stop_fleet()
+        layout = conductor.Layout(workdir / 'ironic')
+        web = conductor.WebServer(layout)
+        try:
+            conductor.configure(layout, ca_file, web.url, debug=False,
+                                power_wait=0)
+            yield fleet, pki
+        finally:
+            web.stop()
+    finally:
+        fleet.close()
+
+
+def run_all(scenarios: Sequence[Scenario], runs: int, pool_size: int,
+            workdir: Path, progress: Callable[[str], None] = print
+            ) -> List[Dict[str, Any]]:
+    """Every scenario ``runs`` times; one result per scenario."""
+    results = []
+    executor = futurist.GreenThreadPoolExecutor(max_workers=pool_size)
+    context = conductor.admin_context()
+    try:
+        with conductor_setup(workdir) as (fleet, pki):
+            for index, scenario in enumerate(scenarios):
+                done = [run_once(executor, context, fleet, pki, scenario,
+                                 index, run) for run in range(runs)]
+                results.append({'scenario': scenario.to_dict(),
+                                'runs': done})
+                progress('%-32s %s' % (scenario.label, '  '.join(
+                    '%s %.2fs %d req' % (step.split('_')[0], r['seconds'],
+                                         sum(r['requests'].values()))
+                    for step, r in done[-1].items())))
+    finally:
+        executor.shutdown()
+    return results

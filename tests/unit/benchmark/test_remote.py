@@ -1,0 +1,54 @@
+"""Emulated iLOs in their own process, and the driver's pure helpers."""
+from __future__ import annotations
+
+import doctest
+import ssl
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from benchmark import remote
+
+ADDRESS = '127.98.0.2'  # this module's own loopback range
+
+
+def test_doctests():
+    assert doctest.testmod(remote).failed == 0
+
+
+def test_driver_doctests():
+    pytest.importorskip('ironic')
+    from benchmark import driver
+    assert doctest.testmod(driver).failed == 0
+
+
+def _get(address: str, path: str, ca_file: str) -> int:
+    context = ssl.create_default_context(cafile=ca_file)
+    with urllib.request.urlopen('https://%s%s' % (address, path),
+                                context=context, timeout=10) as answer:
+        return answer.status
+
+
+def test_fleet_in_another_process(tmp_path):
+    fleet = remote.RemoteFleet(sys.executable)
+    try:
+        ca_file = fleet.start(tmp_path / 'pki', ADDRESS)
+        assert ca_file.is_file()
+        address, login, password = fleet.add(
+            9, 'pw-remote-test', ['9c:b6:98:00:00:01'],
+            'iqn.2017-11.org.example:x', 0.05)
+        assert (address, password) == (ADDRESS, 'pw-remote-test')
+        assert fleet.counts() == {}
+        start = time.monotonic()
+        assert _get(address, '/redfish/v1/', str(ca_file)) == 200
+        assert time.monotonic() - start >= 0.05  # the latency, inclusive
+        assert fleet.counts() == {'GET': 1}
+        fleet.clear()
+        assert fleet.counts() == {}
+        with pytest.raises(remote.RemoteError, match='generation'):
+            fleet.add(8, 'pw', ['9c:b6:98:00:00:02'], 'iqn.x:y', 0)
+        fleet.stop_fleet()
+    finally:
+        fleet.close()
