@@ -11,13 +11,14 @@ side. Only request counts by HTTP method leave the emulator process.
 """
 from __future__ import annotations
 
-import collections
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Dict, IO, List, Optional, Sequence, Tuple
+
+from demo.report import method_counts
 
 NAME = 'benchmark.remote'
 
@@ -59,10 +60,8 @@ class Server:
             ilo.log.clear()
 
     def op_counts(self) -> Dict[str, int]:
-        methods: collections.Counter = collections.Counter()
-        for ilo in self.fleet:
-            methods.update(record.method for record in ilo.log.records)
-        return dict(sorted(methods.items()))
+        return method_counts(record for ilo in self.fleet
+                             for record in ilo.log.records)
 
     def op_close(self) -> None:
         fleet, self.fleet = self.fleet, None

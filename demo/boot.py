@@ -27,6 +27,8 @@ import secrets as random_secrets
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from realboot.commands import mask
+
 #: The boot iLO's address: apart from the demo's 127.0.0.2 and up, the
 #: unit tests' 127.0.0.x and the test groups' 127.1.x.x and 127.2+.x.x.
 BOOT_ADDRESS = '127.0.100.100'
@@ -120,18 +122,6 @@ def names(generation: int) -> Dict[str, str]:
     return {'node': node,
             'connector': 'iqn.2017-11.org.example.bm:' + node,
             'volume': 'iqn.2010-10.org.openstack:volume-' + node}
-
-
-def mask(line: str, secrets: Sequence[str]) -> str:
-    """``line`` with every secret replaced by ``******``.
-
-    >>> mask('set password Secret-12345', ['Secret-12345', ''])
-    'set password ******'
-    """
-    for secret in secrets:
-        if secret:
-            line = line.replace(secret, '******')
-    return line
 
 
 def console_excerpt(text: str, marker: str, secrets: Sequence[str] = (),

@@ -214,9 +214,7 @@ class WebServer:
     DEPLOY_IMAGES = ('deploy.kernel', 'deploy.ramdisk', 'deploy.iso')
 
     def __init__(self, layout: Layout) -> None:
-        layout.http_root.mkdir(parents=True, exist_ok=True)
-        for name in self.DEPLOY_IMAGES:
-            (layout.http_root / name).write_bytes(b'not a real image\n')
+        self.write_deploy_images(layout.http_root)
         handler = functools.partial(_QuietHandler,
                                     directory=str(layout.http_root))
         self._httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
@@ -227,6 +225,14 @@ class WebServer:
                                         kwargs={'poll_interval': 0.1},
                                         name='ironic-http-root', daemon=True)
         self._thread.start()
+
+    @classmethod
+    def write_deploy_images(cls, http_root: Path) -> None:
+        """Stand-ins of the deploy images in ``http_root`` (made if need
+        be), for ironic's HEAD requests."""
+        http_root.mkdir(parents=True, exist_ok=True)
+        for name in cls.DEPLOY_IMAGES:
+            (http_root / name).write_bytes(b'not a real image\n')
 
     def stop(self) -> None:
         """Stop serving."""

@@ -12,7 +12,8 @@ failed (exit 3): out err
 >>> run(['sh', '-c', 'echo no $0; exit 1', 'Secret-1'], secrets=['Secret-1'])
 Traceback (most recent call last):
 ...
-realboot.errors.CommandFailed: sh -c 'echo no $0; exit 1' ****** failed (exit 1): no ******
+realboot.errors.CommandFailed: sh -c 'echo no $0; exit 1' ****** failed \
+(exit 1): no ******
 """
 from __future__ import annotations
 
@@ -49,7 +50,11 @@ def die_with_parent() -> None:
 
 
 def mask(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every one of ``secrets`` written as ``******``."""
+    """``text`` with every one of ``secrets`` written as ``******``.
+
+    >>> mask('set password Secret-12345', ['Secret-12345', ''])
+    'set password ******'
+    """
     for secret in secrets:
         if secret:
             text = text.replace(secret, MASK)

@@ -131,9 +131,7 @@ def gateway(tmp_path_factory,
     see it: the target's portal and this server named by their forwards.
     """
     http_root = tmp_path_factory.mktemp('ironic') / 'httpboot'
-    http_root.mkdir()
-    for name in conductor.WebServer.DEPLOY_IMAGES:
-        (http_root / name).write_bytes(b'not a real image\n')
+    conductor.WebServer.write_deploy_images(http_root)
     with TranslatingWebServer(http_root) as web:
         web.add_endpoints([target.portal])
         yield web

@@ -19,16 +19,12 @@ from tests.realboot import volumes
 
 def _set_iscsi_boot(ilo: EmulatedIlo, target: TgtDaemon,
                     volume: volumes.Volume):
-    """What the driver does: initiator name, target, persistent ISCSI."""
+    """What the driver does: initiator name, target (no CHAP),
+    persistent ISCSI."""
     client = ilo_client(ilo)
     client.set_iscsi_initiator_info(volume.initiator)
-    chap = {}
-    if volume.chap is not None:
-        chap = dict(auth_method='CHAP', username=volume.chap.user,
-                    password=volume.chap.secret)
     client.set_iscsi_info(volume.iqn, volume.lun, '127.0.0.1',
-                          str(target.port), macs=[ilo.spec.nics[0].mac],
-                          **chap)
+                          str(target.port), macs=[ilo.spec.nics[0].mac])
     client.update_persistent_boot(['ISCSI'])
     return client
 
