@@ -116,9 +116,11 @@ class CertificateAuthority:
                            .from_issuer_subject_key_identifier(ca_ski),
                            critical=False)
             .sign(self._key, hashes.SHA256()))
-        stem = self.directory / ('%s-%s' % (self.ca_file.stem, address))
-        cert_file = stem.with_suffix('.crt')
-        key_file = stem.with_suffix('.key')
+        stem = '%s-%s' % (self.ca_file.stem, address)
+        # Not Path.with_suffix: it would take the address's last octet for
+        # a suffix, and every 127.0.0.N would share one file.
+        cert_file = self.directory / (stem + '.crt')
+        key_file = self.directory / (stem + '.key')
         cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         fd = os.open(str(key_file), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
                      0o600)
