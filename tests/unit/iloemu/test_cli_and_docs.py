@@ -1,15 +1,13 @@
-"""The CLI, and the doctests of every iloemu module."""
+"""The CLI.
+
+The doctests of iloemu's modules are collected by pytest itself
+(``--doctest-modules`` in setup.cfg), not run here a second time.
+"""
 from __future__ import annotations
 
-import doctest
-import importlib
 import io
 import json
-import pkgutil
 
-import pytest
-
-import iloemu
 from iloemu.cli import main
 
 
@@ -36,13 +34,3 @@ def test_cli_reports_errors_in_one_line(tmp_path, capsys):
         'iloemu: error: Invalid emulator configuration: 192.0.2.1 is not '
         'a loopback IPv4 address')
 
-
-MODULES = sorted(m.name for m in pkgutil.walk_packages(
-    iloemu.__path__, 'iloemu.') if m.name != 'iloemu.__main__')
-
-
-@pytest.mark.parametrize('name', MODULES)
-def test_doctests(name):
-    result = doctest.testmod(importlib.import_module(name),
-                             optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
