@@ -1,20 +1,33 @@
 """The request pipeline of one emulated iLO: faults, front, error body.
 
 For each request: pick the front that owns the path, let the fault
-injector decide (delay, injected error), wait a delay, call the front,
-render any error in the front's protocol, and hold the answer until the
-configured latency has passed since the request arrived (the emulator's
-own work counted in, as a real iLO's answer time includes its work).
-Whatever happens, the answer is an HTTP response, never a crashed thread.
+injector decide (delay, injected error), wait a delay, check the
+Content-Length, let the front check the credentials in the headers, and
+only then read the body (at most :data:`MAX_BODY` bytes, else 413); call
+the front, render any error in the front's protocol, and hold the answer
+until the configured latency has passed since the request arrived (the
+emulator's own work counted in, as a real iLO's answer time includes its
+work). Whatever happens, the answer is an HTTP response, never a crashed
+thread.
+
+>>> content_length(Request('POST', '/ribcl', {'content-length': '12'}))
+12
+>>> content_length(Request('POST', '/ribcl', {'content-length': '-1'}))
+Traceback (most recent call last):
+...
+iloemu.errors.MalformedRequest: The request is malformed: Content-Length \
+is not a byte count
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import time
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
-from iloemu.errors import (IloEmuError, InjectedError, NoValidSession,
-                           ResourceMissing)
+from iloemu.errors import (IloEmuError, InjectedError, MalformedRequest,
+                           NoValidSession, PayloadTooLarge, ResourceMissing)
 from iloemu.faults import FaultInjector
 from iloemu.fronts import common
 from iloemu.fronts.base import Front, Request, Response
@@ -22,16 +35,42 @@ from iloemu.reqlog import RequestLog, RequestRecord
 
 LOG = logging.getLogger('iloemu.requests')
 
+#: The largest request body read (bytes); iLO's own payloads are a few KiB.
+MAX_BODY = 1 << 20
+_DIGITS = re.compile(r'[0-9]{1,18}')
+
+#: Reads exactly the given number of body bytes from the connection.
+BodyReader = Callable[[int], bytes]
+
+
+def content_length(request: Request) -> int:
+    """The body length the request declares (0 without the header).
+
+    Anything but a plain decimal byte count is a MalformedRequest; a
+    count too long to be real is reported as too large.
+    """
+    raw = request.header('content-length')
+    if raw is None or not raw.strip():
+        return 0
+    raw = raw.strip()
+    if not _DIGITS.fullmatch(raw):
+        if raw.isascii() and raw.isdigit():
+            raise PayloadTooLarge(limit=MAX_BODY)
+        raise MalformedRequest(reason='Content-Length is not a byte count')
+    return int(raw)
+
 
 class Dispatcher:
     """Routes requests to fronts; records each one in the request log."""
 
     def __init__(self, fronts: Sequence[Front], injector: FaultInjector,
-                 log: RequestLog, label: str) -> None:
+                 log: RequestLog, label: str, max_body: int = MAX_BODY
+                 ) -> None:
         self.fronts = list(fronts)
         self.injector = injector
         self.log = log
         self.label = label
+        self.max_body = max_body
 
     def front_for(self, path: str) -> Optional[Front]:
         """The front answering ``path``, if any."""
@@ -40,26 +79,29 @@ class Dispatcher:
                 return front
         return None
 
-    def handle(self, request: Request, arrived: Optional[float] = None
+    def handle(self, request: Request, arrived: Optional[float] = None,
+               read_body: Optional[BodyReader] = None
                ) -> Tuple[Response, str, Tuple[str, ...]]:
         """(response, protocol name, injected fault notes).
 
         ``arrived`` is when the request reached the iLO (``time.monotonic``;
         default: now); the answer is held until the plan's latency has
-        passed since then.
+        passed since then. ``read_body`` reads the body from the
+        connection once the request may have it; without it the body is
+        the one ``request`` carries.
         """
         if arrived is None:
             arrived = time.monotonic()
         try:
-            return self._handle(request)
+            return self._handle(request, read_body)
         finally:
             remaining = (self.injector.plan.latency
                          - (time.monotonic() - arrived))
             if remaining > 0:
                 time.sleep(remaining)
 
-    def _handle(self, request: Request) -> Tuple[Response, str,
-                                                 Tuple[str, ...]]:
+    def _handle(self, request: Request, read_body: Optional[BodyReader]
+                ) -> Tuple[Response, str, Tuple[str, ...]]:
         path = request.path
         front = self.front_for(path)
         decision = self.injector.decide(request.method, path)
@@ -72,6 +114,7 @@ class Dispatcher:
             if decision.error is not None:
                 raise InjectedError(decision.error.status, '%s %s on %s %s' % (
                     'http', decision.error.status, request.method, path))
+            request = self._admit(front, request, read_body)
             response = front.handle(request)
         except IloEmuError as error:
             if (isinstance(error, NoValidSession)
@@ -84,6 +127,19 @@ class Dispatcher:
                           path)
             response = self._render(front, IloEmuError())
         return response, front.name if front else '-', notes
+
+    def _admit(self, front: Front, request: Request,
+               read_body: Optional[BodyReader]) -> Request:
+        """The request with its body, read only after the credentials."""
+        length = content_length(request)
+        front.authenticate(request)
+        if read_body is None:
+            length = len(request.body)
+        if length > self.max_body:
+            raise PayloadTooLarge(limit=self.max_body)
+        if read_body is None or not length:
+            return request
+        return dataclasses.replace(request, body=read_body(length))
 
     @staticmethod
     def _render(front: Optional[Front], error: IloEmuError) -> Response:

@@ -73,6 +73,40 @@ class MalformedJSON(IloEmuError):
     message_id = 'Base.1.0.MalformedJSON'
 
 
+class MalformedRequest(IloEmuError):
+    """The HTTP request itself is malformed (a bad Content-Length)."""
+
+    msg_fmt = 'The request is malformed: %(reason)s'
+    status = 400
+    message_id = 'Base.1.0.GeneralError'
+
+
+class PayloadTooLarge(IloEmuError):
+    """A request body over the emulator's size limit."""
+
+    msg_fmt = 'The request body exceeds the limit of %(limit)s bytes'
+    status = 413
+    message_id = 'Base.1.0.GeneralError'
+
+
+class PropertyValueTypeError(IloEmuError):
+    """A value of the wrong JSON type; ``value`` names the type only."""
+
+    msg_fmt = ('The value %(value)s for the property %(name)s is of a '
+               'different type than the property can accept')
+    status = 400
+    message_id = 'Base.1.0.PropertyValueTypeError'
+
+
+class SessionLimitExceeded(IloEmuError):
+    """A login while the iLO holds as many sessions as it can."""
+
+    msg_fmt = ('The session establishment failed: %(limit)s sessions are '
+               'open already')
+    status = 503
+    message_id = 'Base.1.4.SessionLimitExceeded'
+
+
 class PropertyUnknown(IloEmuError):
     """A property the resource does not have."""
 

@@ -14,12 +14,15 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Optional, Tuple
 
-from iloemu.dispatch import Dispatcher
-from iloemu.errors import ConfigError
+from iloemu.dispatch import Dispatcher, content_length
+from iloemu.errors import ConfigError, IloEmuError
 from iloemu.fronts.base import Request
 
 LOG = logging.getLogger('iloemu.server')
 _IO_TIMEOUT = 30.0
+#: How long an unread body is drained after the answer (see _discard).
+_DRAIN_TIMEOUT = 1.0
+_CHUNK = 64 * 1024
 
 
 class _TLSServer(ThreadingHTTPServer):
@@ -63,13 +66,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         start = getattr(self.connection, 'iloemu_arrived', time.monotonic())
-        length = int(self.headers.get('Content-Length') or 0)
-        body = self.rfile.read(length) if length > 0 else b''
         request = Request(self.command, self.path,
-                          {k.lower(): v for k, v in self.headers.items()},
-                          body)
+                          {k.lower(): v for k, v in self.headers.items()})
+        read: list = []
+
+        def read_body(length: int) -> bytes:
+            read.append(length)
+            return self.rfile.read(length)
+
         dispatcher = self.server.dispatcher
-        response, protocol, notes = dispatcher.handle(request, start)
+        response, protocol, notes = dispatcher.handle(request, start,
+                                                      read_body)
         # Recorded before the answer goes out, so a client that got it
         # finds the request in the log.
         record = dispatcher.record(request, response.status,
@@ -86,6 +93,31 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:
             dispatcher.log.amend(record, 'client gone')
+            return
+        if not read:
+            self._discard(request)
+
+    def _discard(self, request: Request) -> None:
+        """Drain a body the answer refused, so the client reads the answer.
+
+        Closing a socket with unread data resets the connection, and the
+        client may lose the answer. At most the body limit is drained,
+        for at most a second, and thrown away unread.
+        """
+        try:
+            left = min(content_length(request),
+                       self.server.dispatcher.max_body)
+        except IloEmuError:
+            return
+        try:
+            self.connection.settimeout(_DRAIN_TIMEOUT)
+            while left > 0:
+                chunk = self.rfile.read1(min(left, _CHUNK))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:
+            pass
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve
 

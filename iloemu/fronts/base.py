@@ -9,6 +9,11 @@ Traceback (most recent call last):
 ...
 iloemu.errors.MethodNotAllowed: The method PATCH is not allowed on \
 /rest/v1/systems/1
+>>> expect({'Boot': 'Once'}.get('Boot'), 'Boot', dict)
+Traceback (most recent call last):
+...
+iloemu.errors.PropertyValueTypeError: The value (a string) for the property \
+Boot is of a different type than the property can accept
 """
 from __future__ import annotations
 
@@ -24,7 +29,35 @@ from urllib.parse import urlsplit
 from iloemu.auth import Authenticator
 from iloemu.backends.base import Backend
 from iloemu.errors import (IloEmuError, MalformedJSON, MethodNotAllowed,
-                           ResourceMissing)
+                           PropertyValueTypeError, ResourceMissing)
+
+#: The JSON name of each Python type a JSON body decodes to.
+_JSON_TYPES = ((bool, 'a boolean'), (int, 'a number'), (float, 'a number'),
+               (str, 'a string'), (list, 'an array'), (dict, 'an object'),
+               (type(None), 'null'))
+
+
+def json_type(value: Any) -> str:
+    """What ``value`` is in JSON terms ('a string', 'an array', ...)."""
+    for kind, name in _JSON_TYPES:
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def expect(value: Any, name: str, *kinds: type) -> Any:
+    """``value`` if it is one of ``kinds``, else PropertyValueTypeError.
+
+    A boolean is no number here (Python's ``bool`` is an ``int``). The
+    error names the JSON type of the value, never the value (it may be a
+    secret, or nested thousands deep).
+    """
+    if isinstance(value, bool) and bool not in kinds:
+        kinds = ()
+    if not isinstance(value, kinds):
+        raise PropertyValueTypeError(name=name, value='(%s)'
+                                     % json_type(value))
+    return value
 
 
 def normalize_path(raw: str) -> str:
@@ -67,6 +100,8 @@ class Request:
             return json.loads(self.body.decode('utf-8'))
         except (UnicodeDecodeError, ValueError) as exc:
             raise MalformedJSON(reason=type(exc).__name__)
+        except RecursionError:
+            raise MalformedJSON(reason='nested too deeply')
 
     def json_object(self) -> Dict[str, Any]:
         """The body as a JSON object (a PATCH or action payload)."""
@@ -155,9 +190,17 @@ class Front(abc.ABC):
         """Whether a request for ``path`` is this front's."""
         return path == self.prefix or path.startswith(self.prefix + '/')
 
+    def authenticate(self, request: Request) -> None:
+        """Check the credentials a request carries in its headers.
+
+        Called before the body is read; raises NoValidSession. A front
+        whose credentials travel in the body (RIBCL) checks them in
+        :meth:`handle` instead.
+        """
+
     @abc.abstractmethod
     def handle(self, request: Request) -> Response:
-        """Answer a request (auth included); may raise IloEmuError."""
+        """Answer an authenticated request; may raise IloEmuError."""
 
     @abc.abstractmethod
     def render_error(self, error: IloEmuError) -> Response:

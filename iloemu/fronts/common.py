@@ -15,8 +15,9 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from iloemu.bootsources import BootSource
-from iloemu.errors import (IloEmuError, MalformedJSON, PropertyUnknown,
+from iloemu.errors import (IloEmuError, PropertyUnknown,
                            PropertyValueNotInList)
+from iloemu.fronts.base import expect
 from iloemu.secret import Secret
 from iloemu.state import IscsiAttempt, IscsiConfig, ServerState
 
@@ -39,14 +40,16 @@ REDFISH_ISCSI = IscsiDialect('iSCSISources', 'iSCSIAttemptName',
                              'iSCSIAttemptInstance', 'iSCSILUN',
                              'iSCSIConnection')
 
+_NONE = type(None)
+#: Wire name -> (neutral name, the JSON types it takes).
 _SHARED = {
-    'iSCSINicSource': 'nic_source',
-    'iSCSITargetName': 'target_name',
-    'iSCSITargetIpAddress': 'target_ip',
-    'iSCSITargetTcpPort': 'target_port',
-    'iSCSITargetInfoViaDHCP': 'target_info_via_dhcp',
-    'iSCSIAuthenticationMethod': 'auth_method',
-    'iSCSIChapUsername': 'chap_user',
+    'iSCSINicSource': ('nic_source', (str,)),
+    'iSCSITargetName': ('target_name', (str,)),
+    'iSCSITargetIpAddress': ('target_ip', (str,)),
+    'iSCSITargetTcpPort': ('target_port', (int,)),
+    'iSCSITargetInfoViaDHCP': ('target_info_via_dhcp', (bool,)),
+    'iSCSIAuthenticationMethod': ('auth_method', (str,)),
+    'iSCSIChapUsername': ('chap_user', (str, _NONE)),
 }
 #: Accepted in a PATCH but not modelled (the firmware's defaults stay).
 _IGNORED = ('iSCSIChapType', 'iSCSIConnectRetry', 'iSCSIConnectTimeoutMS',
@@ -57,26 +60,32 @@ _IGNORED = ('iSCSIChapType', 'iSCSIConnectRetry', 'iSCSIConnectTimeoutMS',
             'UEFIDevicePath')
 
 
+#: Boot override properties -> the backend's keyword arguments.
+BOOT_KEYS = {'BootSourceOverrideEnabled': 'enabled',
+             'BootSourceOverrideTarget': 'target',
+             'UefiTargetBootSourceOverride': 'uefi_target'}
+
+
 def attempt_from_wire(entry: Mapping[str, Any],
                       dialect: IscsiDialect) -> Dict[str, Any]:
     """One PATCHed attempt in the backend's neutral field names."""
-    if not isinstance(entry, dict):
-        raise MalformedJSON(reason='an iSCSI source must be an object')
+    expect(entry, dialect.list_key, dict)
     fields: Dict[str, Any] = {}
     for key, value in entry.items():
         if key in _SHARED:
-            fields[_SHARED[key]] = value
+            name, kinds = _SHARED[key]
+            fields[name] = expect(value, key, *kinds)
         elif key == 'iSCSIChapSecret':
-            fields['chap_secret'] = (None if value is None
-                                     else Secret(str(value)))
+            expect(value, key, str, _NONE)
+            fields['chap_secret'] = None if value is None else Secret(value)
         elif key == dialect.name_key:
-            fields['attempt_name'] = value
+            fields['attempt_name'] = expect(value, key, str)
         elif key == dialect.instance_key:
-            fields['instance'] = value
+            fields['instance'] = expect(value, key, int)
         elif key == dialect.lun_key:
-            fields['lun'] = value
+            fields['lun'] = expect(value, key, int, str)
         elif key == dialect.enable_key:
-            if value not in ('Enabled', 'Disabled'):
+            if expect(value, key, str) not in ('Enabled', 'Disabled'):
                 raise PropertyValueNotInList(name=key, value=value)
             fields['enabled'] = value == 'Enabled'
         elif key not in _IGNORED:
@@ -90,11 +99,10 @@ def iscsi_patch_from_wire(body: Mapping[str, Any], dialect: IscsiDialect
     initiator, attempts = None, []
     for key, value in body.items():
         if key == 'iSCSIInitiatorName':
-            initiator = str(value)
+            initiator = expect(value, key, str)
         elif key == dialect.list_key:
-            if not isinstance(value, list):
-                raise MalformedJSON(reason='%s must be a list' % key)
-            attempts = [attempt_from_wire(e, dialect) for e in value]
+            attempts = [attempt_from_wire(e, dialect)
+                        for e in expect(value, key, list)]
         elif not key.startswith('@'):
             raise PropertyUnknown(name=key)
     return initiator, attempts
@@ -141,6 +149,33 @@ def iscsi_to_wire(config: IscsiConfig, state: ServerState,
             'iSCSINicSources': [n.nic_boot for n in state.nics
                                 if n.nic_boot],
             dialect.list_key: entries}
+
+
+def boot_override_from_wire(boot: Any) -> Dict[str, Optional[str]]:
+    """The backend's keyword arguments from a ``Boot`` object (strings)."""
+    expect(boot, 'Boot', dict)
+    unknown = sorted(set(boot) - set(BOOT_KEYS))
+    if unknown:
+        raise PropertyUnknown(name=unknown[0])
+    return {BOOT_KEYS[key]: expect(value, key, str)
+            for key, value in boot.items()}
+
+
+def push_action(push: Any) -> str:
+    """The backend's power action for a PowerButton ``PushType``."""
+    action = {'Press': 'PushPowerButton', 'PressAndHold': 'PressAndHold'
+              }.get(expect(push, 'PushType', str))
+    if action is None:
+        raise PropertyValueNotInList(name='PushType', value=push)
+    return action
+
+
+def oem_flag(body: Mapping[str, Any], vendor: str, name: str
+             ) -> Optional[bool]:
+    """``body["Oem"][vendor][name]``, a boolean, or None if not there."""
+    oem = expect(body.get('Oem', {}), 'Oem', dict)
+    flags = expect(oem.get(vendor, {}), vendor, dict)
+    return expect(flags.get(name), name, bool, _NONE)
 
 
 def pci_mappings(state: ServerState) -> List[Dict[str, Any]]:

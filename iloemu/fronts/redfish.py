@@ -13,13 +13,11 @@ from iloemu.errors import (IloEmuError, MalformedJSON, NoValidSession,
                            PropertyUnknown, PropertyValueNotInList,
                            ResourceMissing)
 from iloemu.fronts import common, redfish_views as views
-from iloemu.fronts.base import Front, Request, Response, Router
+from iloemu.fronts.base import Front, Request, Response, Router, expect
 
 _SUCCESS = 'Base.1.4.Success'
 _RESET_REQUIRED = 'iLO.2.8.SystemResetRequired'
-_BOOT_KEYS = {'BootSourceOverrideEnabled': 'enabled',
-              'BootSourceOverrideTarget': 'target',
-              'UefiTargetBootSourceOverride': 'uefi_target'}
+_NONE = type(None)
 _R = '/redfish/v1'
 _S = _R + '/systems/1'
 _BIOS = _S + '/bios'
@@ -81,11 +79,13 @@ class RedfishFront(Front):
         r.add(_R + '/chassis/1', GET=get)
 
     # -- protocol ------------------------------------------------------------
-    def handle(self, request: Request) -> Response:
+    def authenticate(self, request: Request) -> None:
         if (request.method, request.path) not in _OPEN and not (
                 self.auth.session_for(request.header('x-auth-token'))
                 or self.auth.check_basic(request.header('authorization'))):
             raise NoValidSession(path=request.path)
+
+    def handle(self, request: Request) -> Response:
         if self.entry_points_only and not (
                 request.path == _R
                 or request.path.startswith(_R + '/sessionservice')):
@@ -167,8 +167,9 @@ class RedfishFront(Front):
     # -- sessions ------------------------------------------------------------
     def _login(self, request: Request, groups: Tuple[str, ...]) -> Response:
         body = request.json_object()
-        session = self.auth.open_session(body.get('UserName'),
-                                         body.get('Password'))
+        session = self.auth.open_session(
+            expect(body.get('UserName'), 'UserName', str, _NONE),
+            expect(body.get('Password'), 'Password', str, _NONE))
         if session is None:
             raise NoValidSession(path=request.path)
         location = views.SESSIONS + session.id + '/'
@@ -189,32 +190,26 @@ class RedfishFront(Front):
         for key in body:
             if key != 'Boot':
                 raise PropertyUnknown(name=key)
-        boot = dict(body.get('Boot') or {})
-        mode = boot.pop('BootSourceOverrideMode', None)
+        boot = dict(expect(body.get('Boot', {}), 'Boot', dict))
+        mode = expect(boot.pop('BootSourceOverrideMode', None),
+                      'BootSourceOverrideMode', str, _NONE)
         current = 'UEFI' if self.backend.view().boot_mode == 'uefi' else (
             'Legacy')
         if mode is not None and mode != current:
             raise PropertyValueNotInList(name='BootSourceOverrideMode',
                                          value=mode)
-        for key in boot:
-            if key not in _BOOT_KEYS:
-                raise PropertyUnknown(name=key)
-        self.backend.set_boot_override(
-            **{_BOOT_KEYS[k]: v for k, v in boot.items()})
+        self.backend.set_boot_override(**common.boot_override_from_wire(boot))
         return _info(_SUCCESS)
 
     def _reset(self, request: Request, groups: Tuple[str, ...]) -> Response:
-        self.backend.power(str(request.json_object().get('ResetType')))
+        self.backend.power(expect(request.json_object().get('ResetType'),
+                                  'ResetType', str))
         return _info(_SUCCESS)
 
     def _power_button(self, request: Request,
                       groups: Tuple[str, ...]) -> Response:
-        push = request.json_object().get('PushType')
-        action = {'Press': 'PushPowerButton',
-                  'PressAndHold': 'PressAndHold'}.get(push)
-        if action is None:
-            raise PropertyValueNotInList(name='PushType', value=push)
-        self.backend.power(action)
+        self.backend.power(common.push_action(
+            request.json_object().get('PushType')))
         return _info(_SUCCESS)
 
     # -- BIOS ----------------------------------------------------------------
@@ -224,10 +219,8 @@ class RedfishFront(Front):
         for key in body:
             if key != 'Attributes':
                 raise PropertyUnknown(name=key)
-        attributes = body.get('Attributes')
-        if not isinstance(attributes, dict):
-            raise MalformedJSON(reason='Attributes must be an object')
-        self.backend.patch_bios(attributes)
+        self.backend.patch_bios(expect(body.get('Attributes'), 'Attributes',
+                                       dict))
         return _info(_RESET_REQUIRED)
 
     def _patch_boot(self, request: Request,
@@ -237,7 +230,8 @@ class RedfishFront(Front):
         if set(body) != {'PersistentBootConfigOrder'} or not isinstance(
                 order, list):
             raise MalformedJSON(reason='PersistentBootConfigOrder: a list')
-        self.backend.patch_boot_order([str(o) for o in order])
+        self.backend.patch_boot_order([
+            expect(o, 'PersistentBootConfigOrder', str) for o in order])
         return _info(_RESET_REQUIRED)
 
     def _patch_iscsi(self, request: Request,
@@ -255,15 +249,17 @@ class RedfishFront(Front):
         for key in body:
             if key not in ('Image', 'Inserted', 'WriteProtected', 'Oem'):
                 raise PropertyUnknown(name=key)
+        image = expect(body.get('Image'), 'Image', str, _NONE)
+        inserted = expect(body.get('Inserted', True), 'Inserted', bool)
+        expect(body.get('WriteProtected', True), 'WriteProtected', bool)
+        boot = common.oem_flag(body, 'Hpe', 'BootOnNextServerReset')
         if 'Image' in body:
-            if body['Image'] and body.get('Inserted', True):
-                self.backend.insert_media(device, str(body['Image']))
+            if image and inserted:
+                self.backend.insert_media(device, image)
             else:
                 self.backend.eject_media(device)
-        boot = ((body.get('Oem') or {}).get('Hpe') or {}).get(
-            'BootOnNextServerReset')
         if boot is not None:
-            self.backend.set_media_boot(device, bool(boot))
+            self.backend.set_media_boot(device, boot)
         return _info(_SUCCESS)
 
     def _eject(self, request: Request, groups: Tuple[str, ...]) -> Response:
@@ -271,9 +267,8 @@ class RedfishFront(Front):
         return _info(_SUCCESS)
 
     def _insert(self, request: Request, groups: Tuple[str, ...]) -> Response:
-        image = request.json_object().get('Image')
+        image = expect(request.json_object().get('Image'), 'Image', str)
         if not image:
             raise PropertyValueNotInList(name='Image', value=image)
-        self.backend.insert_media(views.VMEDIA_MEMBERS[groups[0]][0],
-                                  str(image))
+        self.backend.insert_media(views.VMEDIA_MEMBERS[groups[0]][0], image)
         return _info(_SUCCESS)

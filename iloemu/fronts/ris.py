@@ -9,17 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, Tuple
 
-from iloemu.errors import (ActionNotSupported, IloEmuError, MalformedJSON,
-                           NoValidSession, PropertyUnknown,
-                           PropertyValueNotInList)
+from iloemu.errors import (ActionNotSupported, IloEmuError, NoValidSession,
+                           PropertyUnknown)
 from iloemu.fronts import common, ris_views as views
-from iloemu.fronts.base import Front, Request, Response, Router
+from iloemu.fronts.base import Front, Request, Response, Router, expect
 
 _SUCCESS = 'Base.0.10.Success'
 _RESET_REQUIRED = 'iLO.0.10.SystemResetRequired'
-_BOOT_KEYS = {'BootSourceOverrideEnabled': 'enabled',
-              'BootSourceOverrideTarget': 'target',
-              'UefiTargetBootSourceOverride': 'uefi_target'}
 _S = '/rest/v1/systems/1'
 _BIOS = _S + '/bios'
 _M = '/rest/v1/managers/1'
@@ -62,9 +58,11 @@ class RisFront(Front):
               PATCH=self._patch_vmedia)
 
     # -- protocol ------------------------------------------------------------
-    def handle(self, request: Request) -> Response:
+    def authenticate(self, request: Request) -> None:
         if not self.auth.check_basic(request.header('authorization')):
             raise NoValidSession(path=request.path)
+
+    def handle(self, request: Request) -> Response:
         return self.router.dispatch(request)
 
     def render_error(self, error: IloEmuError) -> Response:
@@ -100,29 +98,19 @@ class RisFront(Front):
         for key in body:
             if key != 'Boot':
                 raise PropertyUnknown(name=key)
-        boot = body.get('Boot') or {}
-        if not isinstance(boot, dict):
-            raise MalformedJSON(reason='Boot must be an object')
-        unknown = set(boot) - set(_BOOT_KEYS)
-        if unknown:
-            raise PropertyUnknown(name=sorted(unknown)[0])
         self.backend.set_boot_override(
-            **{_BOOT_KEYS[k]: v for k, v in boot.items()})
+            **common.boot_override_from_wire(body.get('Boot', {})))
         return _info(_SUCCESS)
 
     def _system_action(self, request: Request,
                        groups: Tuple[str, ...]) -> Response:
         body = request.json_object()
-        action = body.get('Action')
+        action = expect(body.get('Action'), 'Action', str)
         if action == 'Reset':
-            self.backend.power(str(body.get('ResetType')))
+            self.backend.power(expect(body.get('ResetType'), 'ResetType',
+                                      str))
         elif action == 'PowerButton':
-            push = {'Press': 'PushPowerButton',
-                    'PressAndHold': 'PressAndHold'}.get(body.get('PushType'))
-            if push is None:
-                raise PropertyValueNotInList(name='PushType',
-                                             value=body.get('PushType'))
-            self.backend.power(push)
+            self.backend.power(common.push_action(body.get('PushType')))
         else:
             raise ActionNotSupported(action=action)
         return _info(_SUCCESS)
@@ -152,10 +140,9 @@ class RisFront(Front):
         for key in body:
             if key != 'PersistentBootConfigOrder':
                 raise PropertyUnknown(name=key)
-        order = body.get('PersistentBootConfigOrder')
-        if not isinstance(order, list):
-            raise MalformedJSON(reason='PersistentBootConfigOrder: a list')
-        self.backend.patch_boot_order([str(o) for o in order])
+        key = 'PersistentBootConfigOrder'
+        order = expect(body.get(key), key, list)
+        self.backend.patch_boot_order([expect(o, key, str) for o in order])
         return _info(_RESET_REQUIRED)
 
     def _mappings(self, request: Request,
@@ -211,13 +198,13 @@ class RisFront(Front):
         for key in body:
             if key not in ('Image', 'Oem'):
                 raise PropertyUnknown(name=key)
+        boot = common.oem_flag(body, 'Hp', 'BootOnNextServerReset')
         if 'Image' in body:
-            if body['Image'] is None:
+            image = expect(body['Image'], 'Image', str, type(None))
+            if image is None:
                 self.backend.eject_media(device)
             else:
-                self.backend.insert_media(device, str(body['Image']))
-        boot = ((body.get('Oem') or {}).get('Hp') or {}).get(
-            'BootOnNextServerReset')
+                self.backend.insert_media(device, image)
         if boot is not None:
-            self.backend.set_media_boot(device, bool(boot))
+            self.backend.set_media_boot(device, boot)
         return _info(_SUCCESS)

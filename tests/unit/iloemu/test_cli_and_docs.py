@@ -33,4 +33,3 @@ def test_cli_reports_errors_in_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (
         'iloemu: error: Invalid emulator configuration: 192.0.2.1 is not '
         'a loopback IPv4 address')
-
