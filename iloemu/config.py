@@ -21,6 +21,7 @@ import ipaddress
 import re
 from typing import Any, Mapping, Optional, Tuple, Union
 
+from iloemu.auth import IDLE_TIMEOUT, MAX_SESSIONS
 from iloemu.errors import ConfigError
 from iloemu.secret import Secret, as_secret
 
@@ -76,7 +77,9 @@ class ServerSpec:
     iLO's pending settings suggests; by default a pending enabled attempt
     already offers it. ``check_chap_secret`` makes the iSCSI settings
     refuse CHAP secrets outside the UEFI initiator rule (12 to 16
-    characters, or 0x and 24 to 32 hex digits).
+    characters, or 0x and 24 to 32 hex digits). Redfish sessions end
+    after ``session_timeout`` idle seconds; at most ``max_sessions`` are
+    open at once (a login beyond that is refused).
     """
 
     address: str
@@ -92,6 +95,8 @@ class ServerSpec:
     serial_number: Optional[str] = None
     iscsi_target_needs_reboot: bool = False
     check_chap_secret: bool = False
+    session_timeout: float = IDLE_TIMEOUT
+    max_sessions: int = MAX_SESSIONS
 
     def __post_init__(self) -> None:
         _check_loopback(self.address)
@@ -101,6 +106,14 @@ class ServerSpec:
             raise ConfigError(reason="boot_mode must be 'uefi' or 'legacy'")
         if self.power not in ('On', 'Off'):
             raise ConfigError(reason="power must be 'On' or 'Off'")
+        if not (isinstance(self.session_timeout, (int, float))
+                and self.session_timeout > 0):
+            raise ConfigError(reason='session_timeout must be a positive '
+                              'number of seconds')
+        if not (isinstance(self.max_sessions, int)
+                and self.max_sessions > 0):
+            raise ConfigError(reason='max_sessions must be a positive '
+                              'integer')
         last = int(self.address.rsplit('.', 1)[1])
         fill = {
             'password': as_secret(self.password),

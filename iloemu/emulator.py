@@ -52,7 +52,8 @@ class EmulatedIlo:
             raise ConfigError(reason='the backend is for another spec')
         self.spec = spec
         self.backend = backend or FakeBackend(spec)
-        self.auth = Authenticator(spec.username, spec.password)
+        self.auth = Authenticator(spec.username, spec.password,
+                                  spec.session_timeout, spec.max_sessions)
         self.log = RequestLog()
         self.label = '%s %s' % (spec.ilo_name, spec.address)
         self._injector = FaultInjector(label=self.label)

@@ -154,6 +154,7 @@ class RedfishFront(Front):
             return {'@odata.id': _R + '/SessionService/',
                     'Id': 'SessionService', 'Name': 'Session Service',
                     'ServiceEnabled': True,
+                    'SessionTimeout': int(self.auth.idle_timeout),
                     'Sessions': views.link(views.SESSIONS)}
         if not groups:
             return views.collection(views.SESSIONS, [
