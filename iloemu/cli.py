@@ -3,8 +3,10 @@
 Settings come, later ones winning, from: built-in defaults, a JSON file
 (``--config``: ``{"servers": [{<ServerSpec fields>}, ...]}``), the
 environment (``ILOEMU_USERNAME``, ``ILOEMU_PASSWORD``), then the command
-line. Passwords are masked in everything printed. Set ``ILOEMU_DEBUG=1``
-to see a traceback on error.
+line. The password is never a command line value (``ps`` shows those to
+every user): ``--password-file PATH`` reads it from the first line of a
+file, and ``--password`` is refused with a hint. Passwords are masked in
+everything printed. Set ``ILOEMU_DEBUG=1`` to see a traceback on error.
 """
 from __future__ import annotations
 
@@ -23,10 +25,20 @@ from iloemu.errors import ConfigError, IloEmuError
 from iloemu.manager import IloFleet
 
 
+class _Refused(argparse.Action):
+    """``--password VALUE``: refused, the value never shown."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any,
+                 option_string: Optional[str] = None) -> None:
+        raise ConfigError(reason='--password is not taken (ps shows it); '
+                          'use ILOEMU_PASSWORD or --password-file PATH')
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='python -m iloemu', description='Start emulated HPE iLOs '
-        '(Gen9: RIBCL + RIS, Gen10: RIBCL + Redfish) on 127.0.0.N:443.')
+        '(Gen9: RIBCL + RIS, Gen10: RIBCL + Redfish) on 127.0.0.N:443.',
+        allow_abbrev=False)
     parser.add_argument('--gen9', type=int, default=None, metavar='N',
                         help='emulated iLO 4 servers (default 1)')
     parser.add_argument('--gen10', type=int, default=None, metavar='N',
@@ -34,7 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument('--config', type=Path, help='JSON settings file')
     parser.add_argument('--first-address', default='127.0.0.2')
     parser.add_argument('--username', help='iLO user (all servers)')
-    parser.add_argument('--password', help='iLO password (all servers)')
+    parser.add_argument('--password-file', type=Path, metavar='PATH',
+                        help='file whose first line is the iLO password '
+                        '(all servers; or set ILOEMU_PASSWORD)')
+    parser.add_argument('--password', action=_Refused, nargs='?',
+                        help=argparse.SUPPRESS)
     parser.add_argument('--boot-mode', choices=('uefi', 'legacy'))
     parser.add_argument('--directory', type=Path,
                         help='where the CA and certificates go')
@@ -57,6 +73,18 @@ def _read_config(path: Optional[Path]) -> List[Dict[str, Any]]:
     return [dict(s) for s in servers]
 
 
+def read_password(path: Path) -> str:
+    """The first line of ``path``; errors name the file, never its text."""
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(reason='cannot read the password file %s: %s' % (
+            path, getattr(exc, 'strerror', None) or type(exc).__name__))
+    if not lines or not lines[0]:
+        raise ConfigError(reason='the password file %s is empty' % path)
+    return lines[0]
+
+
 def server_settings(args: argparse.Namespace,
                     environ: Mapping[str, str]) -> List[Dict[str, Any]]:
     """The settings of each server: defaults < file < environment < CLI."""
@@ -71,9 +99,11 @@ def server_settings(args: argparse.Namespace,
                      ('password', 'ILOEMU_PASSWORD')):
         if environ.get(env):
             overrides[key] = environ[env]
-    for key in ('username', 'password', 'boot_mode'):
+    for key in ('username', 'boot_mode'):
         if getattr(args, key):
             overrides[key] = getattr(args, key)
+    if args.password_file is not None:
+        overrides['password'] = read_password(args.password_file)
     return [dict(server, **overrides) for server in servers]
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from iloemu.cli import main
 
 
@@ -33,3 +35,60 @@ def test_cli_reports_errors_in_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == (
         'iloemu: error: Invalid emulator configuration: 192.0.2.1 is not '
         'a loopback IPv4 address')
+
+
+def _start(tmp_path, *argv):
+    out = io.StringIO()
+    status = main(['--no-wait', '--gen9', '0', '--gen10', '1',
+                   '--first-address', '127.0.0.45',
+                   '--directory', str(tmp_path)] + list(argv), out)
+    return status, out.getvalue()
+
+
+def test_password_on_the_command_line_is_refused(tmp_path, capsys):
+    for argv in (['--password', 'cli-secret-1'], ['--password=cli-secret-1'],
+                 ['--password']):
+        assert _start(tmp_path, *argv) == (2, '')
+        err = capsys.readouterr().err
+        assert err.count('\n') == 1
+        assert 'ILOEMU_PASSWORD or --password-file PATH' in err
+        assert 'cli-secret-1' not in err
+
+
+def test_password_from_a_file(tmp_path, monkeypatch, capsys):
+    import iloemu.cli
+    started = []
+    monkeypatch.setattr(iloemu.cli, 'describe', lambda fleet: (
+        started.extend(i.spec.password.reveal() for i in fleet) or 'ok'))
+    secret = tmp_path / 'password'
+    secret.write_text('file-secret-1\nignored\n')
+    monkeypatch.setenv('ILOEMU_PASSWORD', 'env-secret-2')
+    assert _start(tmp_path, '--password-file', str(secret)) == (0, 'ok\n')
+    assert _start(tmp_path) == (0, 'ok\n')
+    assert started == ['file-secret-1', 'env-secret-2']
+
+
+@pytest.mark.parametrize('content', [None, '', '\nsecond-line-secret\n'])
+def test_password_file_errors_name_the_file_only(tmp_path, capsys, content):
+    secret = tmp_path / 'password'
+    if content is not None:
+        secret.write_text(content)
+    assert _start(tmp_path, '--password-file', str(secret))[0] == 2
+    err = capsys.readouterr().err
+    assert err.startswith('iloemu: error: ') and str(secret) in err
+    assert 'secret' not in err.replace(str(secret), '')
+
+
+def test_config_file_passwords_still_work(tmp_path, monkeypatch):
+    import iloemu.cli
+    started = []
+    monkeypatch.setattr(iloemu.cli, 'describe', lambda fleet: (
+        started.extend(i.spec.password.reveal() for i in fleet) or 'ok'))
+    monkeypatch.delenv('ILOEMU_PASSWORD', raising=False)
+    config = tmp_path / 'servers.json'
+    config.write_text(json.dumps({'servers': [
+        {'generation': 10, 'password': 'config-secret-3'}]}))
+    out = io.StringIO()
+    assert main(['--no-wait', '--config', str(config), '--first-address',
+                 '127.0.0.46', '--directory', str(tmp_path)], out) == 0
+    assert started == ['config-secret-3']
