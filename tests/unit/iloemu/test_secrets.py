@@ -72,3 +72,24 @@ def test_proliantutils_and_sushy_themselves_log_the_secret(ilo, caplog):
     leaking = {r.name for r in caplog.records if SECRET in r.getMessage()}
     assert leaking == ({'proliantutils.rest.v1'} if ilo.generation == 9
                        else {'sushy.connector'})
+
+
+def test_refused_chap_secrets_are_not_echoed(ilo, caplog):
+    """A secret of the wrong type or form: 400, the value never shown."""
+    ris = ilo.generation == 9
+    path = ('/rest/v1/systems/1/bios/iScsi/Settings' if ris
+            else '/redfish/v1/systems/1/bios/iscsi/settings')
+    for secret in (987654321098765, ['Chap-Secret-13'], 'Chap-Secret-13'):
+        attempt = {'iSCSINicSource': 'NicBoot1',
+                   'iSCSIAuthenticationMethod': 'Chap',
+                   'iSCSIChapSecret': secret,
+                   'iSCSITargetTcpPort': 'not-a-number'}
+        body = {('iSCSIBootSources' if ris else 'iSCSISources'): [attempt]}
+        with caplog.at_level(logging.DEBUG, logger='iloemu'):
+            answer = requests.patch(
+                'https://%s%s' % (ilo.address, path), json=body,
+                auth=('Administrator', 'password'), verify=str(ilo.ca_file))
+        assert answer.status_code == 400
+        for shown in (answer.text, caplog.text, repr(ilo.log.records)):
+            assert 'Chap-Secret-13' not in shown
+            assert '987654321098765' not in shown
