@@ -172,10 +172,17 @@ def test_valid_bodies_still_work(fleet, generation):
             assert response.status == 200, (path, response.body)
 
 
+#: "Billion laughs": ten entities, each ten of the one before.
+LAUGHS = ('<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">' + ''.join(
+    '<!ENTITY %s "%s">' % (chr(98 + i), ('&%s;' % chr(97 + i)) * 10)
+    for i in range(9)) + ']><RIBCL>&j;</RIBCL>').encode()
+
+
 @pytest.mark.parametrize('body', [
     b'', b'<RIBCL', b'<?xml version="1.0"?><RIBCL><LOGIN>',
     b'\xff\xfe<RIBCL/>', b'<A>' * DEEP + b'</A>' * DEEP,
     b'<!DOCTYPE r [<!ENTITY e "x">]><RIBCL>&e;</RIBCL>',
+    LAUGHS,
     b'<RIBCL><LOGIN USER_LOGIN="Administrator" PASSWORD="password">'
     b'<X>' * 2000 + b'</X>' * 2000 + b'</LOGIN></RIBCL>'])
 def test_malformed_ribcl_answers_a_ribcl_error(gen9, body):
