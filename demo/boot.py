@@ -2,7 +2,7 @@
 
 After the usual steps, a third emulated iLO (Gen10 unless
 ``--boot-generation 9``) gets a qemu VM behind it
-(:class:`iloemu.backends.qemu.QemuBackend`), and its node's boot volume
+(:class:`realboot.backend.QemuBackend`), and its node's boot volume
 is real: a UEFI LUN built at run time, served by a tgtd of its own on
 127.0.0.1 that lets in only the node's connector IQN, with CHAP unless
 ``--no-boot-chap`` (:func:`realboot.served.serve_uefi_lun`). The node
@@ -233,7 +233,7 @@ def run_boot(fleet: Any, context: Any, work: Path, options: BootOptions,
     :class:`BootUnavailable`, KeyboardInterrupt and an error of ironic's
     while enrolling propagate, after the tear down.
     """
-    from iloemu.backends.qemu import QemuBackend
+    from realboot.backend import QemuBackend
     from realboot.errors import RealBootError
     from realboot.served import ChapAccount, serve_uefi_lun
 

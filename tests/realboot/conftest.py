@@ -28,7 +28,7 @@ from typing import Iterator, List
 import pytest
 
 from iloemu import EmulatedIlo, IloFleet
-from iloemu.backends.qemu import QemuBackend
+from realboot.backend import QemuBackend
 from iloemu.testing import running_fleet
 from demo import conductor
 from realboot import images, packages, vm

@@ -24,7 +24,7 @@ from ironic.common import states
 from ironic.conductor import utils as manager_utils
 
 from iloemu import EmulatedIlo
-from iloemu.backends.qemu import NetworkBoot, QemuBackend
+from realboot.backend import NetworkBoot, QemuBackend
 from realboot.gateway import TranslatingWebServer
 from realboot.target import TgtDaemon
 from demo.conductor import VolumeSpec

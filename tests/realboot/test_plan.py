@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from iloemu.backends.qemu import (BootPlan, MachineRun, NetworkBoot,
+from realboot.backend import (BootPlan, MachineRun, NetworkBoot,
                                   QemuBackend, plan_boot)
 from iloemu.config import NicSpec, ServerSpec
 from iloemu.secret import Secret
