@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from realboot.backend import (BootPlan, MachineRun, NetworkBoot,
-                                  QemuBackend, plan_boot)
+                              QemuBackend, plan_boot)
 from iloemu.config import NicSpec, ServerSpec
 from iloemu.secret import Secret
 from iloemu.state import initial_state
