@@ -1,8 +1,8 @@
 """Runs the scenarios in one variant's venv: ironic, proliantutils, iLOs.
 
 As ``ironic-conductor`` does, the process is monkey patched by eventlet
-(``import ironic.cmd``, done by ``python -m benchmark.variant`` first), and the
-steps run through a fixed-size ``futurist.GreenThreadPoolExecutor``, as
+(``import ironic.cmd``, done by ``python -m benchmark.variant`` first),
+and the steps run through a fixed-size ``futurist.GreenThreadPoolExecutor``, as
 ``ConductorManager._spawn_worker`` runs them. Each node has an emulated
 iLO of its own, made new for every run (so every run starts from the same
 state: server on, no iSCSI target, proliantutils without a client), on

@@ -70,10 +70,10 @@ class Lab:
         return self.fleet.add(generation=generation, boot_mode=boot_mode,
                               password=password, **settings)
 
-    def volume(self, chap: bool = True, portal: str = nodes.PORTAL,
-               lun: int = 1) -> VolumeSpec:
+    def volume(self, chap: bool = True,
+               portal: str = nodes.PORTAL) -> VolumeSpec:
         """A new iSCSI volume as Cinder exports it, with CHAP or without."""
-        return nodes.iscsi_volume(portal, chap, lun)
+        return nodes.iscsi_volume(portal, chap)
 
     def enroll(self, ilo: Any, boot_interface: str = 'ilo-pxe',
                boot_mode: str = 'uefi', ports: Optional[int] = 1,

@@ -85,7 +85,6 @@ class NodeSpec:
     initiator_iqn: Optional[str]
     boot_interface: str = 'ilo-virtual-media'
     boot_mode: str = 'uefi'
-    http_url: str = ''  # where its deploy images are; [deploy]http_url
 
 
 def enroll(context: Any, spec: NodeSpec,
@@ -93,7 +92,7 @@ def enroll(context: Any, spec: NodeSpec,
     """Create the node, a port per MAC and its ``iqn`` connector, as the
     conductor's ``create_node`` and the API do; then attach ``volume``
     (if given) as its boot volume. Returns the node."""
-    http_url = spec.http_url or CONF.deploy.http_url
+    http_url = CONF.deploy.http_url  # the deploy images' stand-ins
     node = objects.Node(
         context, uuid=uuidutils.generate_uuid(), name=spec.name,
         driver='ilo', boot_interface=spec.boot_interface,
@@ -158,11 +157,11 @@ class VolumeSpec:
         return data
 
 
-def iscsi_volume(portal: str = PORTAL, chap: bool = True, lun: int = 1,
+def iscsi_volume(portal: str = PORTAL, chap: bool = True,
                  iqn: Optional[str] = None) -> VolumeSpec:
-    """An iSCSI volume as Cinder exports it: a new IQN unless given, and
-    with ``chap`` the user :data:`CHAP_USER` and a new secret."""
-    return VolumeSpec(iqn or unique(VOLUME_PREFIX), lun, portal,
+    """An iSCSI volume (LUN 1) as Cinder exports it: a new IQN unless
+    given, and with ``chap`` the user :data:`CHAP_USER` and a new secret."""
+    return VolumeSpec(iqn or unique(VOLUME_PREFIX), 1, portal,
                       CHAP_USER if chap else None,
                       chap_secret() if chap else None)
 
