@@ -6,11 +6,16 @@ ironic 9.1.6 + this series and once in the venv of ironic 10.1.7 as
 released, and compares the two.
 
 * :mod:`benchmark.scenarios`: what is run (no ironic here);
-* :mod:`benchmark.driver`: runs scenarios in one variant's venv (ironic,
-  proliantutils, emulated iLOs); ``python -m benchmark`` is its command;
+* :mod:`benchmark.driver`: runs scenarios in one variant's venv (ironic
+  through :mod:`harness`, proliantutils, emulated iLOs);
+  ``python -m benchmark.variant`` is its command;
+* :mod:`benchmark.remote`: the emulated iLOs in a process of their own;
 * :mod:`benchmark.report`: medians, ratios, the checks and the tables
-  (no ironic here: ``./wb bench`` uses it from the workbench's Python).
+  (no ironic here);
+* :mod:`benchmark.cli`: ``python -m benchmark``, both variants as child
+  processes, then the report and the verdict (no ironic here).
 
-Nothing is imported here, so that ``python -m benchmark`` can monkey
-patch with eventlet (``import ironic.cmd``) before anything else runs.
+Nothing is imported here, so that ``python -m benchmark.variant`` can
+monkey patch with eventlet (``import ironic.cmd``) before anything else
+runs.
 """

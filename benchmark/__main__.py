@@ -1,11 +1,10 @@
-"""``python -m benchmark``: run the scenarios in this venv, write JSON.
+"""``python -m benchmark``: both variants, the report, the verdict.
 
-Run by ``./wb bench`` once per variant, in that variant's venv.
+Imports no ironic: each variant runs in its own venv as a child
+(``python -m benchmark.variant``).
 """
-import ironic.cmd  # noqa: F401  (first: the conductor's monkey patching)
+import sys
 
-import sys  # noqa: E402
-
-from benchmark.cli import main  # noqa: E402
+from benchmark.cli import main
 
 sys.exit(main())

@@ -1,12 +1,14 @@
 """Runs the scenarios in one variant's venv: ironic, proliantutils, iLOs.
 
 As ``ironic-conductor`` does, the process is monkey patched by eventlet
-(``import ironic.cmd``, done by ``python -m benchmark`` first), and the
-steps run through a fixed-size ``futurist.GreenThreadPoolExecutor``, as
+(``import ironic.cmd``, done by ``python -m benchmark.variant`` first),
+and the steps run through a fixed-size ``futurist.GreenThreadPoolExecutor``, as
 ``ConductorManager._spawn_worker`` runs them. Each node has an emulated
 iLO of its own, made new for every run (so every run starts from the same
 state: server on, no iSCSI target, proliantutils without a client), on
-127.50.x.y, with the scenario's latency added to every answer. The iLOs
+a /24 of the benchmark's block of loopback addresses per scenario
+(:mod:`iloemu.addresses`), with the scenario's latency added to every
+answer. The iLOs
 run in a process of their own (:mod:`benchmark.remote`), as iLOs are
 other machines: their CPU time is not the conductor's.
 
@@ -20,30 +22,27 @@ nodes together) and the errors.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import futurist
 
-from demo import conductor
+from harness import conductor, nodes
+from harness.config import Layout
+from harness.web import WebServer
+from iloemu import addresses
 from iloemu.testing import forget_clients
 
 from benchmark.remote import RemoteFleet
 from benchmark.scenarios import STEPS, Scenario
 
-PORTAL = '192.0.2.10:3260'  # IPv4: 10.1.7 splits the portal at ':'
-CHAP_USER = 'ironic-chap'
-
 
 def first_address(index: int) -> str:
-    """Where the iLOs of scenario ``index`` start: 127.50-99.x.2.
-
-    >>> first_address(0), first_address(257)
-    ('127.50.0.2', '127.51.1.2')
-    """
-    return '127.%d.%d.2' % (50 + (index // 256) % 50, index % 256)
+    """Where the iLOs of scenario ``index`` start: a /24 of its own in
+    the benchmark's block, from this process's one on."""
+    return addresses.first('benchmark', os.getpid() + index)
 
 
 def nic_macs(scenario: int, run: int, node: int) -> List[str]:
@@ -59,10 +58,6 @@ def nic_macs(scenario: int, run: int, node: int) -> List[str]:
             for i in range(2)]
 
 
-def _hex(length: int = 10) -> str:
-    return uuid.uuid4().hex[:length]
-
-
 def _add_node(context: Any, fleet: RemoteFleet, scenario: Scenario,
               macs: List[str]) -> str:
     """An iLO and its node with a port on the first NIC and a boot volume.
@@ -72,20 +67,15 @@ def _add_node(context: Any, fleet: RemoteFleet, scenario: Scenario,
     one the volume is exported to: without that upstream's boot fails, as
     it leaves the initiator name as it is.
     """
-    connector = 'iqn.2017-11.org.example.bm:node-' + _hex()
+    connector = nodes.unique(nodes.CONNECTOR_PREFIX + 'node-', 10)
     address, username, password = fleet.add(
-        scenario.generation, 'pw-' + _hex(), macs, connector,
+        scenario.generation, nodes.ilo_password(), macs, connector,
         scenario.latency)
-    spec = conductor.NodeSpec(
-        'bench-' + _hex(), address, username, password, macs[:1],
-        connector, scenario.boot_interface, 'uefi')
-    node = conductor.enroll(context, spec)
-    volume = conductor.VolumeSpec(
-        'iqn.2010-10.org.openstack:volume-' + _hex(), 1, PORTAL,
-        CHAP_USER if scenario.chap else None,
-        'Chap-' + _hex() if scenario.chap else None)
-    conductor.attach_boot_volume(context, node.uuid, volume)
-    return node.uuid
+    spec = nodes.NodeSpec(
+        nodes.unique('benchmark-', 10), address, username, password,
+        macs[:1], connector, scenario.boot_interface, 'uefi')
+    volume = nodes.iscsi_volume(chap=scenario.chap)
+    return nodes.enroll(context, spec, volume).uuid
 
 
 def _step(context: Any, node_uuid: str, step: str) -> float:
@@ -152,8 +142,8 @@ def conductor_setup(workdir: Path) -> Iterator[Tuple[RemoteFleet, Path]]:
         # Every fleet writes its CA to the same file: [ilo]ca_file.
         ca_file = fleet.start(pki, first_address(0))
         fleet.stop_fleet()
-        layout = conductor.Layout(workdir / 'ironic')
-        web = conductor.WebServer(layout)
+        layout = Layout(workdir / 'ironic')
+        web = WebServer(layout)
         try:
             conductor.configure(layout, ca_file, web.url, debug=False,
                                 power_wait=0)

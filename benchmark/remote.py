@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, IO, List, Optional, Sequence, Tuple
 
-from demo.report import method_counts
+from harness.requests import method_counts
 
 NAME = 'benchmark.remote'
 

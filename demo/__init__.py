@@ -6,14 +6,16 @@ interface's ``prepare_instance``, powers the server on and runs
 ``clean_up_instance``, printing after each step what each iLO holds and
 how many requests the step cost.
 
-* ``conductor``: ironic configured and run in this process as its
-  conductor runs it (config file, SQLite database, enrollment).
-* ``logcheck``: catches every log record and finds those that give a
-  secret away (also used by the functional tests).
 * ``report``: the readable lines the demo prints (no ironic needed).
 * ``steps``: the scenarios, what each step must do, the verdict (no
   ironic needed).
-* ``main``: runs the steps against ironic and the emulated iLOs.
+* ``run``: a scenario's node enrolled, introduced and its steps run
+  through ironic (:mod:`harness`) and checked.
+* ``boot``: ``--boot``, the real boot (:mod:`realboot`).
+* ``main``: the options and the run: ironic, emulated iLOs, the steps.
+
+ironic is driven through :mod:`harness` (config, database, enrollment,
+steps, the log check), as the benchmark and the test groups drive it.
 
 Importing the package imports neither ironic nor proliantutils.
 """

@@ -2,7 +2,7 @@
 
 After the usual steps, a third emulated iLO (Gen10 unless
 ``--boot-generation 9``) gets a qemu VM behind it
-(:class:`iloemu.backends.qemu.QemuBackend`), and its node's boot volume
+(:class:`realboot.backend.QemuBackend`), and its node's boot volume
 is real: a UEFI LUN built at run time, served by a tgtd of its own on
 127.0.0.1 that lets in only the node's connector IQN, with CHAP unless
 ``--no-boot-chap`` (:func:`realboot.served.serve_uefi_lun`). The node
@@ -23,22 +23,28 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-import secrets as random_secrets
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from harness import nodes
+from harness.lab import Lab
+from harness.nodes import CHAP_USER, VolumeSpec
+from realboot import packages
+from realboot.backend import QemuBackend
 from realboot.commands import mask
+from realboot.errors import RealBootError
+from realboot.served import ChapAccount, serve_uefi_lun
 
-#: The boot iLO's address: apart from the demo's 127.0.0.2 and up, the
-#: unit tests' 127.0.0.x and the test groups' 127.1.x.x and 127.2+.x.x.
-BOOT_ADDRESS = '127.0.100.100'
+from demo import report
+from demo.run import enroll, introduce, run_step
+from demo.steps import STEPS, Printer, Scenario
+
 #: What GRUB on the LUN prints (letters, digits, space and _.:=- only).
 MARKER = 'IRONIC DEMO: booted from the iSCSI volume'
 #: Seconds the VM may take from power-on to the marker.
 DEFAULT_TIMEOUT = 150.0
 #: The boot interface of each generation, as in the demo's scenarios.
 INTERFACES = {9: 'ilo-virtual-media', 10: 'ilo-pxe'}
-CHAP_USER = 'ironic-chap'
 #: Console lines shown at most (the last ones, ending with the marker).
 CONSOLE_LINES = 16
 _IPXE_START = 'iPXE'
@@ -71,7 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``--boot`` options of ``python -m demo``."""
     group = parser.add_argument_group(
         'real boot', 'end with a qemu VM booting from a real iSCSI LUN '
-        '(installs Debian packages when missing)')
+        '(needs the Debian packages of ./wb deps)')
     group.add_argument('--boot', action='store_true',
                        help='after the steps, boot a VM through ironic '
                        'from a tgt LUN and show its console')
@@ -195,7 +201,6 @@ class BootResult:
         >>> BootResult(BootOptions(), error='timeout').line()
         'FAIL  real boot: the VM printed the marker: timeout'
         """
-        from demo import report
         what = 'real boot: the VM printed the marker'
         if self.marker_seen:
             what += ' %.1f s after power-on' % self.seconds
@@ -204,51 +209,43 @@ class BootResult:
 
 
 # -- running (ironic, tgtd, qemu) -----------------------------------------
-def check_host() -> List[str]:
-    """Install missing Debian packages; the ones installed.
+def check_host() -> None:
+    """Nothing if the real boot can run here.
 
-    :raises BootUnavailable: the packages could not be installed, or qemu
-        cannot start a TCG machine here.
+    :raises BootUnavailable: a Debian package is missing (one line naming
+        it, saying to run ./wb deps), or qemu cannot start a TCG machine.
     """
-    from realboot import packages
-    from realboot.errors import RealBootError
     try:
-        installed = packages.ensure()
+        packages.check()
     except RealBootError as exc:
         raise BootUnavailable(str(exc))
     problem = packages.qemu_problem()
     if problem:
         raise BootUnavailable('qemu cannot start a TCG machine here: %s'
                               % problem)
-    return installed
 
 
-def run_boot(fleet: Any, context: Any, work: Path, options: BootOptions,
-             out: Any) -> BootResult:
+def run_boot(lab: Lab, work: Path, options: BootOptions,
+             out: Printer) -> BootResult:
     """The real boot, start to tear down; see the module's doc.
 
-    ``out`` is the demo's :class:`demo.steps.Printer` (its secrets grow
-    by the boot's iLO password and CHAP secret). A real-boot error (the
-    LUN, tgtd, the VM) and a failed step are results, not exceptions;
-    :class:`BootUnavailable`, KeyboardInterrupt and an error of ironic's
-    while enrolling propagate, after the tear down.
+    ``out`` is the demo's :class:`demo.steps.Printer`, ``lab`` the one
+    whose secrets it withholds (they grow by the boot's iLO password and
+    CHAP secret). A real-boot error (the LUN, tgtd, the VM) and a failed
+    step are results, not exceptions; :class:`BootUnavailable`,
+    KeyboardInterrupt and an error of ironic's while enrolling propagate,
+    after the tear down.
     """
-    from iloemu.backends.qemu import QemuBackend
-    from realboot.errors import RealBootError
-    from realboot.served import ChapAccount, serve_uefi_lun
-
     result = BootResult(options)
     out('')
     out('== real boot: Gen%d, %s, UEFI, %s ==' % (
         options.generation, options.boot_interface,
         'CHAP' if options.chap else 'no CHAP'))
     started = time.monotonic()
-    installed = check_host()
-    out('  Debian packages: %s; qemu starts a TCG machine' % (
-        'installed ' + ' '.join(installed) if installed else 'all present'))
-    password = 'pw-' + random_secrets.token_hex(8)
-    chap_secret = random_secrets.token_hex(7)  # 14 characters
-    out.secrets += [password, chap_secret]
+    check_host()
+    out('  Debian packages: all present; qemu starts a TCG machine')
+    chap_secret = nodes.chap_secret()
+    lab.secrets.append(chap_secret)
     chap = ChapAccount(CHAP_USER, chap_secret) if options.chap else None
     name = names(options.generation)
     directory = work / 'realboot'
@@ -262,13 +259,11 @@ def run_boot(fleet: Any, context: Any, work: Path, options: BootOptions,
                     time.monotonic() - built, volume.initiator,
                     ', CHAP user %s (secret withheld)' % CHAP_USER
                     if chap else ''))
-            ilo = fleet.add(address=BOOT_ADDRESS,
-                            generation=options.generation, password=password,
-                            backend=QemuBackend.factory(
-                                directory / 'machines'))
+            ilo = lab.ilo(options.generation, backend=QemuBackend.factory(
+                directory / 'machines'))
             try:
-                _steps(result, ilo, volume, context, options, out, name,
-                       password, chap_secret)
+                _steps(result, lab, ilo, volume, options, out, name,
+                       chap_secret)
             finally:
                 ilo.backend.close()
         out('  stopped: the VM, tgtd (the emulated iLO stops with the '
@@ -280,33 +275,24 @@ def run_boot(fleet: Any, context: Any, work: Path, options: BootOptions,
     return result
 
 
-def _steps(result: BootResult, ilo: Any, volume: Any, context: Any,
-           options: BootOptions, out: Any, name: Dict[str, str],
-           password: str, chap_secret: str) -> None:
-    from demo import conductor
-    from demo.main import introduce, run_step
-    from demo.steps import STEPS, Run, Scenario
-
-    spec = conductor.NodeSpec(
-        name['node'], ilo.address, ilo.spec.username, password,
-        [ilo.spec.nics[0].mac], volume.initiator, options.boot_interface,
-        'uefi')
+def _steps(result: BootResult, lab: Lab, ilo: Any, volume: Any,
+           options: BootOptions, out: Printer, name: Dict[str, str],
+           chap_secret: str) -> None:
     chap = volume.chap is not None
-    target = conductor.VolumeSpec(
-        volume.iqn, volume.lun, volume.portal,
-        CHAP_USER if chap else None, chap_secret if chap else None)
-    node = conductor.enroll(context, spec)
-    conductor.attach_boot_volume(context, node.uuid, target)
+    target = VolumeSpec(volume.iqn, volume.lun, volume.portal,
+                        CHAP_USER if chap else None,
+                        chap_secret if chap else None)
     scenario = Scenario(options.generation, options.boot_interface,
                         volume.portal, volume.address, volume.port,
                         label=options.label)
-    run = result.run = Run(scenario, ilo, node.uuid, spec, target)
+    run = result.run = enroll(lab, scenario, ilo, target, volume.initiator,
+                              name['node'])
     out('')
     introduce(run, out)
     steps_done: List[str] = []
     try:
         for step in STEPS[:-1]:
-            run_step(step, run, context, out)
+            run_step(step, run, lab.context, out)
             steps_done.append(step)
             if step == 'power on':
                 _wait(result, ilo, options, out, chap_secret)
@@ -317,13 +303,11 @@ def _steps(result: BootResult, ilo: Any, volume: Any, context: Any,
                 break
     finally:
         if 'validate' in steps_done:  # prepare_instance may have begun
-            run_step(STEPS[-1], run, context, out)
+            run_step(STEPS[-1], run, lab.context, out)
 
 
 def _check_session(run: Any, volume: Any, out: Any) -> None:
     """tgt saw the login of the connector IQN (and of nothing else)."""
-    from demo import report
-    from realboot.errors import RealBootError
     try:
         sessions = volume.daemon.sessions()
     except RealBootError as exc:
@@ -340,7 +324,6 @@ def _check_session(run: Any, volume: Any, out: Any) -> None:
 def _wait(result: BootResult, ilo: Any, options: BootOptions, out: Any,
           chap_secret: str) -> None:
     """Wait for the marker; print the console and the boot time."""
-    from realboot.errors import RealBootError
     backend = ilo.backend
     out('')
     out('== %s: the VM boots (qemu TCG, OVMF; iPXE EFI as the firmware\'s '

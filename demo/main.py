@@ -22,112 +22,24 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-import secrets as random_secrets
 import shutil
 import sys
 import tempfile
-import time
 import traceback
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from iloemu import IloFleet
+from iloemu import IloFleet, addresses
 from iloemu.testing import forget_clients
-from ironic.common import states
-from ironic.conductor import utils as manager_utils
+
+from harness import conductor
+from harness.config import Layout
+from harness.lab import Lab
+from harness.logcheck import RecordCollector, find_leaks
+from harness.web import WebServer
 
 from demo import boot as demo_boot
-from demo import conductor
-from demo import report
-from demo.logcheck import RecordCollector, find_leaks
-from demo.steps import (Printer, RECORD_KEYS, Run, SCENARIOS, STEPS,
-                        Scenario, checks_for, summary)
-
-
-def _step_call(step: str) -> Callable[[Any], Any]:
-    if step == 'validate':
-        return lambda task: task.driver.boot.validate(task)
-    if step == 'prepare_instance':
-        return lambda task: task.driver.boot.prepare_instance(task)
-    if step == 'power on':
-        return lambda task: manager_utils.node_power_action(task,
-                                                            states.POWER_ON)
-    if step == 'get_boot_device':
-        return lambda task: task.driver.management.get_boot_device(task)
-    return lambda task: task.driver.boot.clean_up_instance(task)
-
-
-# -- running ------------------------------------------------------------------
-def enroll(fleet: IloFleet, context: Any, scenario: Scenario,
-           out: Printer) -> Run:
-    """An emulated iLO, a node on it, its boot volume."""
-    password = 'pw-' + random_secrets.token_hex(8)
-    chap_secret = random_secrets.token_hex(7)  # 14 characters
-    out.secrets += [password, chap_secret]
-    ilo = fleet.add(generation=scenario.generation, password=password)
-    mac = ilo.spec.nics[0].mac
-    spec = conductor.NodeSpec(
-        'demo-%s' % scenario.name.lower(), ilo.address,
-        ilo.spec.username, password, [mac],
-        'iqn.2017-11.org.example.bm:demo-%s' % scenario.name.lower(),
-        scenario.boot_interface, 'uefi')
-    volume = conductor.VolumeSpec(
-        'iqn.2010-10.org.openstack:volume-demo-%s' % scenario.name.lower(),
-        1, scenario.portal, 'ironic-chap', chap_secret)
-    node = conductor.enroll(context, spec)
-    conductor.attach_boot_volume(context, node.uuid, volume)
-    return Run(scenario, ilo, node.uuid, spec, volume)
-
-
-def introduce(run: Run, out: Printer) -> None:
-    """Say what the node and its volume are."""
-    ilo = run.ilo
-    out('%s: %s %s at https://%s (password withheld), node %s (%s)' % (
-        run.scenario.name, ilo.spec.ilo_name, ilo.spec.product_name,
-        ilo.address, run.spec.name, run.spec.boot_interface))
-    out('  port %s, volume connector %s' % (
-        run.spec.macs[0], run.spec.initiator_iqn))
-    chap = 'no CHAP'
-    if run.volume.chap_secret is not None:
-        chap = 'CHAP user %s (secret withheld)' % run.volume.chap_username
-    out('  boot volume %s LUN %d at %s, %s' % (
-        run.volume.iqn, run.volume.lun, run.volume.portal, chap))
-    view = ilo.state()
-    out('  before: power %s, %s mode, boot device %s, initiator %s' % (
-        view.power, view.boot_mode.upper(), report.boot_device(view),
-        view.initiator_name))
-
-
-def run_step(step: str, run: Run, context: Any, out: Printer) -> None:
-    """Run one step on one node, print what the iLO holds, check it."""
-    number = STEPS.index(step) + 1
-    out('')
-    out('== %s, step %d/%d: %s ==' % (run.scenario.name, number, len(STEPS),
-                                      step))
-    result, error = None, None
-    start = time.monotonic()
-    with run.ilo.operation(step):
-        try:
-            with conductor.task(context, run.node_uuid, step) as task:
-                result = _step_call(step)(task)
-        except Exception as exc:  # shown, and counted as a failure
-            error = exc
-    took = time.monotonic() - start
-    records = [r for r in run.ilo.log.records if r.operation == step]
-    run.requests[step] = records
-    out('  cost         %s, %.2f s' % (report.by_method(records), took))
-    view = run.ilo.state()
-    for line in report.state_lines(view):
-        out('  ' + line)
-    info = dict(conductor.reload(context, run.node_uuid).driver_internal_info)
-    out('  ironic       ' + report.record_line(info, RECORD_KEYS))
-    if error is not None:
-        checks = [report.Check('%s succeeds' % step, False, '%s: %s' % (
-            type(error).__name__, error))]
-    else:
-        checks = checks_for(step, run, view, info, result)
-    for check in checks:
-        out('  ' + check.line())
-    run.failed += sum(1 for c in checks if not c.ok)
+from demo.run import enroll, introduce, run_step
+from demo.steps import Printer, Run, SCENARIOS, STEPS, summary
 
 
 def parse_args(argv: Optional[Sequence[str]] = None
@@ -137,10 +49,22 @@ def parse_args(argv: Optional[Sequence[str]] = None
     parser = argparse.ArgumentParser(prog='python -m demo',
                                      description=__doc__.split('\n')[0])
     parser.add_argument('--keep', type=Path, metavar='DIR',
-                        help='work in DIR and keep it (config, database)')
+                        help='work in DIR and keep it (config, database; '
+                        'DIR is made 0700, the database 0600: it holds '
+                        'the iLO passwords and CHAP secrets)')
     demo_boot.add_arguments(parser)
     args = parser.parse_args(argv)
     return args, demo_boot.options_from(args, parser.error)
+
+
+def work_dir(keep: Optional[Path]) -> Path:
+    """The demo's folder, the owner's only (0700): ``keep``, made if need
+    be, or a new temporary one."""
+    if keep is None:
+        return Path(tempfile.mkdtemp(prefix='iloemu-demo-'))
+    keep.mkdir(mode=0o700, parents=True, exist_ok=True)
+    keep.chmod(0o700)
+    return keep
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -151,19 +75,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """
     args, boot_options = parse_args(argv)
     if os.geteuid() != 0:
-        print('demo: the emulated iLOs listen on port 443 of 127.0.0.N: '
+        print('demo: the emulated iLOs listen on port 443 of 127.0.0.0/8: '
               'run as root', file=sys.stderr)
         return 2
     out = Printer()
-    work = args.keep or Path(tempfile.mkdtemp(prefix='iloemu-demo-'))
-    layout = conductor.Layout(work / 'ironic')
-    fleet = IloFleet(work / 'pki')
-    web = conductor.WebServer(layout)
+    work = work_dir(args.keep)
+    layout = Layout(work / 'ironic')
+    fleet = IloFleet(work / 'pki', first_address=addresses.first('demo'))
+    web = WebServer(layout)
     runs: List[Run] = []
     boot: Optional[demo_boot.BootResult] = None
     try:
         conductor.configure(layout, fleet.ca_file, web.url, debug=True)
-        context = conductor.admin_context()
+        lab = Lab(fleet, conductor.admin_context())
+        out.secrets = lab.secrets
         out('ironic %s with the series, as its conductor runs it' %
             _ironic_version())
         out('  config %s, database %s%s' % (
@@ -172,16 +97,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with RecordCollector() as logs, fleet:
             try:
                 for scenario in SCENARIOS:
-                    runs.append(enroll(fleet, context, scenario, out))
+                    runs.append(enroll(lab, scenario))
                 out('')
                 for run in runs:
                     introduce(run, out)
                 for run in runs:
                     for step in STEPS:
-                        run_step(step, run, context, out)
+                        run_step(step, run, lab.context, out)
                 if boot_options is not None:
-                    boot = demo_boot.run_boot(fleet, context, work,
-                                              boot_options, out)
+                    boot = demo_boot.run_boot(lab, work, boot_options, out)
             finally:
                 forget_clients()
         leaks = find_leaks(logs.records, out.secrets)

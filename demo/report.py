@@ -3,49 +3,13 @@
 Pure functions over the emulator's :class:`~iloemu.StateView` and request
 records; no ironic here. A CHAP secret is never shown, only whether one
 is set.
-
->>> by_method([_Rec('GET'), _Rec('PATCH'), _Rec('GET')])
-'3 requests (GET 2, PATCH 1)'
->>> by_method([])
-'0 requests'
 """
 from __future__ import annotations
 
-import collections
 import dataclasses
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
-# The order methods are listed in; others follow alphabetically.
-_METHOD_ORDER = ('GET', 'POST', 'PATCH', 'PUT', 'DELETE')
-
-
-@dataclasses.dataclass(frozen=True)
-class _Rec:
-    """A stand-in request record for the doctests."""
-
-    method: str
-
-
-def method_counts(records: Iterable[Any]) -> Dict[str, int]:
-    """Requests per HTTP method, in a fixed order.
-
-    >>> method_counts([_Rec('PATCH'), _Rec('GET'), _Rec('HEAD')])
-    {'GET': 1, 'PATCH': 1, 'HEAD': 1}
-    """
-    counts = collections.Counter(r.method for r in records)
-    ordered = [m for m in _METHOD_ORDER if m in counts]
-    ordered += sorted(m for m in counts if m not in _METHOD_ORDER)
-    return {m: counts[m] for m in ordered}
-
-
-def by_method(records: Sequence[Any]) -> str:
-    """'N requests (GET a, PATCH b)'."""
-    counts = method_counts(records)
-    total = sum(counts.values())
-    if not total:
-        return '0 requests'
-    return '%d request%s (%s)' % (total, '' if total == 1 else 's', ', '.join(
-        '%s %d' % item for item in counts.items()))
+from harness.requests import by_method
 
 
 def _mode(name: str) -> str:
@@ -162,8 +126,9 @@ def count_table(steps: Sequence[str],
                 columns: Mapping[str, Mapping[str, Sequence[Any]]]) -> str:
     """Requests per step (rows) and iLO (columns), by method.
 
-    >>> print(count_table(['set', 'clear'],
-    ...                   {'Gen9': {'set': [_Rec('GET')]}, 'Gen10': {}}))
+    >>> from types import SimpleNamespace as Record
+    >>> print(count_table(['set', 'clear'], {
+    ...     'Gen9': {'set': [Record(method='GET')]}, 'Gen10': {}}))
     step   Gen9               Gen10
     set    1 request (GET 1)  -
     clear  -                  -

@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Sequence
 
-from demo import report
-from demo.logcheck import leaking_loggers, secret_free
+from harness.logcheck import leaking_loggers, secret_free
+from harness.steps import NAMES as STEPS
 
-STEPS = ('validate', 'prepare_instance', 'power on', 'get_boot_device',
-         'clean_up_instance')
+from demo import report
+
 RECORD_KEYS = ('ilo_iscsi_boot_target', 'ilo_iscsi_boot_macs')
 ISCSIBOOT = 'iscsiboot'
 
@@ -62,8 +62,8 @@ class Run:
     scenario: Scenario
     ilo: Any  # iloemu.EmulatedIlo
     node_uuid: str
-    spec: Any  # demo.conductor.NodeSpec
-    volume: Any  # demo.conductor.VolumeSpec
+    spec: Any  # harness.nodes.NodeSpec
+    volume: Any  # harness.nodes.VolumeSpec
     requests: Dict[str, List[Any]] = dataclasses.field(default_factory=dict)
     failed: int = 0
 

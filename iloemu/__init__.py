@@ -6,8 +6,8 @@ Redfish with HPE OEM parts under ``/redfish/v1`` (Gen10), over HTTPS with
 a certificate made at start, on its own loopback address, port 443.
 
 Layout: a protocol front per protocol (``fronts/``) over a backend that
-owns the server's state (``backends/``: ``fake``, and ``qemu`` which
-boots a real VM for the real-boot tests); ``faults`` injects failures from a
+owns the server's state (``backends/``: ``fake``; a caller may plug in
+another, as realboot's qemu backend); ``faults`` injects failures from a
 declarative plan; ``reqlog`` counts requests per operation.
 
     from iloemu import IloFleet, FaultPlan

@@ -1,9 +1,12 @@
 """realboot: boot a qemu VM (TCG) from a real iSCSI LUN, on loopback only.
 
-The machinery behind iloemu's qemu backend and the real-boot tests:
+The qemu backend of the emulated iLOs and the machinery behind it, for
+the real-boot tests and ``python -m demo --boot``:
 
-* :mod:`realboot.packages`: the Debian packages needed, installed when
-  missing; whether qemu can start at all;
+* :mod:`realboot.backend`: the qemu backend, plugged into iloemu's
+  backend interface (a VM per start, booted from what iLO holds);
+* :mod:`realboot.packages`: whether the Debian packages needed are
+  installed (``./wb deps`` installs them), whether qemu can start;
 * :mod:`realboot.images`: LUN images built at test time (a UEFI FAT image
   with a standalone GRUB, a BIOS image with a boot sector from nasm);
 * :mod:`realboot.target`: tgtd on 127.0.0.1, its targets, CHAP accounts

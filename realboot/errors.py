@@ -39,15 +39,9 @@ class CommandTimeout(RealBootError):
 
 
 class PackagesMissing(RealBootError):
-    """Debian packages the group needs are missing and were not installed."""
+    """Debian packages the real boot needs are not installed."""
 
-    msg_fmt = 'Debian packages missing: %(packages)s (%(reason)s)'
-
-
-class QemuUnavailable(RealBootError):
-    """qemu cannot start a machine here at all."""
-
-    msg_fmt = 'qemu cannot start a TCG machine here: %(reason)s'
+    msg_fmt = 'Debian packages missing: %(packages)s; run ./wb deps'
 
 
 class ScriptValueError(RealBootError):

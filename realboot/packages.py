@@ -1,24 +1,22 @@
-"""The Debian packages the real-boot group needs, and installing them.
+"""The Debian packages the real boot needs, and whether they are there.
 
-The group runs where only python3 and git were there at first (CI on a
-fresh machine, as root), so the test session installs what is missing:
-``apt-get update`` once, then ``apt-get install --no-install-recommends``
-of exactly the missing packages. Whether qemu can start at all is a
-separate question (:func:`qemu_problem`); only that may skip the group.
+The real-boot group and ``python -m demo --boot`` only check: they never
+install. What is missing is named in one line that says to run ``./wb
+deps`` (the workbench installs the packages of ``bindep.txt``). Whether
+qemu can start at all is a separate question (:func:`qemu_problem`).
 
 >>> sorted(PACKAGES)[:3]
 ['dosfstools', 'grub-common', 'grub-efi-amd64-bin']
->>> install_commands(['socat', 'nasm'])[1][-2:]
-['socat', 'nasm']
+>>> str(PackagesMissing(packages='socat nasm'))
+'Debian packages missing: socat nasm; run ./wb deps'
 """
 from __future__ import annotations
 
-import os
 import subprocess
 from typing import Dict, List, Optional, Sequence
 
 from realboot import commands
-from realboot.errors import CommandFailed, CommandTimeout, PackagesMissing
+from realboot.errors import CommandFailed, PackagesMissing
 
 #: Package -> what the group uses from it.
 PACKAGES: Dict[str, str] = {
@@ -36,9 +34,6 @@ PACKAGES: Dict[str, str] = {
     'tgt': 'tgtd/tgtadm: the iSCSI target',
 }
 
-#: How long apt may take (a fresh machine downloads about 60 MB).
-APT_TIMEOUT = 900
-
 
 def missing(packages: Sequence[str] = tuple(PACKAGES)) -> List[str]:
     """The packages of ``packages`` that dpkg does not list as installed."""
@@ -54,35 +49,14 @@ def missing(packages: Sequence[str] = tuple(PACKAGES)) -> List[str]:
     return absent
 
 
-def install_commands(packages: Sequence[str]) -> List[List[str]]:
-    """``apt-get update``, then the install of ``packages``."""
-    return [['apt-get', 'update', '-q'],
-            ['apt-get', 'install', '-y', '-q', '--no-install-recommends',
-             *packages]]
+def check(packages: Sequence[str] = tuple(PACKAGES)) -> None:
+    """Nothing if every one of ``packages`` is installed.
 
-
-def ensure(packages: Sequence[str] = tuple(PACKAGES)) -> List[str]:
-    """Install whichever of ``packages`` are missing; return those.
-
-    :raises PackagesMissing: not root, or apt failed.
+    :raises PackagesMissing: naming the missing ones (one line).
     """
     absent = missing(packages)
-    if not absent:
-        return []
-    if os.geteuid() != 0:
-        raise PackagesMissing(packages=' '.join(absent),
-                              reason='not root: install them with apt-get')
-    env = {'DEBIAN_FRONTEND': 'noninteractive'}
-    try:
-        for argv in install_commands(absent):
-            commands.run(argv, timeout=APT_TIMEOUT, env=env)
-    except (CommandFailed, CommandTimeout) as exc:
-        raise PackagesMissing(packages=' '.join(absent), reason=str(exc))
-    still = missing(absent)
-    if still:
-        raise PackagesMissing(packages=' '.join(still),
-                              reason='apt-get did not install them')
-    return absent
+    if absent:
+        raise PackagesMissing(packages=' '.join(absent))
 
 
 def qemu_problem(binary: str = 'qemu-system-x86_64',

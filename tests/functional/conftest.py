@@ -13,42 +13,30 @@ of the same process, which is what the conductor's iLO calls meet too.
 * ``fleet``: emulated iLOs for one test, always stopped afterwards, after
   proliantutils' client cache is emptied (it caches clients per address
   for the whole process).
-* ``bench``: emulated iLOs, nodes and steps (``bench.Bench``); the nodes
-  are deleted afterwards.
+* ``lab``: emulated iLOs, nodes and steps (:class:`harness.lab.Lab`);
+  the nodes are deleted afterwards.
 * ``log_records`` (autouse): every log record of the test, at DEBUG, from
-  every logger; after the test, none may hold a secret the bench handed
+  every logger; after the test, none may hold a secret the lab handed
   out (CHAP secrets, iLO passwords).
 """
 from __future__ import annotations
 
 import ironic.cmd  # noqa: F401  (the conductor's eventlet monkey patching)
 
-import os
 from typing import Iterator
 
 import pytest
 
-from iloemu import IloFleet
+from iloemu import IloFleet, addresses
 from iloemu.testing import NoWaits, running_fleet
 
-from demo import conductor
-from demo.logcheck import RecordCollector, find_leaks, leaking_loggers
-from tests.functional.bench import Bench, bench_on
+from harness import conductor
+from harness.config import Layout
+from harness.lab import Lab, lab_on
+from harness.logcheck import RecordCollector, find_leaks, leaking_loggers
+from harness.web import WebServer
 
 PKI = 'pki'
-
-
-def first_address(pid: int) -> str:
-    """The first emulated iLO address of this process: 127.X.Y.2.
-
-    All of 127.0.0.0/8 is loopback; a range per process keeps this group
-    off port 443 of the addresses the emulator's unit tests, the demo
-    (127.0.0.2 on) and concurrent runs use.
-
-    >>> first_address(1), first_address(300)
-    ('127.3.0.2', '127.49.1.2')
-    """
-    return '127.%d.%d.2' % (2 + pid % 253, (pid // 253) % 256)
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -59,15 +47,15 @@ def pytest_collection_modifyitems(items) -> None:
 
 
 @pytest.fixture(scope='session')
-def conductor_layout(tmp_path_factory) -> Iterator[conductor.Layout]:
+def conductor_layout(tmp_path_factory) -> Iterator[Layout]:
     """ironic configured once for the session (its config is global),
     with a web server for ``[deploy]http_root``."""
     root = tmp_path_factory.mktemp('functional')
     # Every test's fleet writes its CA to the same file, the one that
     # [ilo]ca_file names.
     ca_file = IloFleet(root / PKI).ca_file
-    layout = conductor.Layout(root / 'ironic')
-    web = conductor.WebServer(layout)
+    layout = Layout(root / 'ironic')
+    web = WebServer(layout)
     try:
         # power_wait 0: an emulated server changes its power at once.
         conductor.configure(layout, ca_file, web.url, debug=True,
@@ -78,10 +66,11 @@ def conductor_layout(tmp_path_factory) -> Iterator[conductor.Layout]:
 
 
 @pytest.fixture
-def fleet(conductor_layout: conductor.Layout) -> Iterator[IloFleet]:
-    """A started fleet whose CA is the one ironic trusts."""
+def fleet(conductor_layout: Layout) -> Iterator[IloFleet]:
+    """A started fleet whose CA is the one ironic trusts, on this
+    process's addresses of the group's block."""
     with running_fleet(conductor_layout.root.parent / PKI,
-                       first_address(os.getpid())) as fleet:
+                       addresses.first('functional')) as fleet:
         yield fleet
 
 
@@ -90,19 +79,18 @@ def log_records(request) -> Iterator[RecordCollector]:
     """Every log record of the test; checked for secrets afterwards."""
     with RecordCollector() as collector:
         yield collector
-    bench = request.node.funcargs.get('bench')
-    secrets = bench.secrets if bench is not None else []
+    lab = request.node.funcargs.get('lab')
+    secrets = lab.secrets if lab is not None else []
     leaks = find_leaks(collector.records, secrets)
     assert not leaks, 'secrets in the log records of: %s (%d records)' % (
         ', '.join(leaking_loggers(leaks)), len(leaks))
 
 
 @pytest.fixture
-def bench(log_records: RecordCollector,
-          fleet: IloFleet) -> Iterator[Bench]:
+def lab(log_records: RecordCollector, fleet: IloFleet) -> Iterator[Lab]:
     """Emulated iLOs and nodes for one test; nodes deleted afterwards."""
-    with bench_on(fleet) as bench:
-        yield bench
+    with lab_on(fleet) as lab:
+        yield lab
 
 
 @pytest.fixture

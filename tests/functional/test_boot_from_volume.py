@@ -23,7 +23,7 @@ from ironic.common import pxe_utils
 from ironic.common import states
 from ironic.conductor import utils as manager_utils
 
-from tests.functional import bench as b
+from tests.functional import expect
 
 GENERATIONS = (9, 10)
 INTERFACES = ('ilo-pxe', 'ilo-virtual-media')
@@ -37,65 +37,66 @@ def _matrix():
 
 
 @pytest.mark.parametrize('gen, iface, chap, portal', list(_matrix()))
-def test_uefi_boot_from_volume(bench, gen, iface, chap, portal):
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, iface, volume=bench.volume(chap, portal))
+def test_uefi_boot_from_volume(lab, gen, iface, chap, portal):
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, iface, volume=lab.volume(
+        chap, expect.PORTALS[portal][0]))
     before = ilo.state()
 
-    bench.run(node, lambda task: task.driver.boot.validate(task))
-    bench.run(node, lambda task: task.driver.boot.prepare_instance(task))
+    lab.run(node, lambda task: task.driver.boot.validate(task))
+    lab.run(node, lambda task: task.driver.boot.prepare_instance(task))
 
     view = ilo.state()
     assert view.boot_mode == view.pending_boot_mode == 'uefi'
-    b.assert_target(view, node, portal)
+    expect.assert_target(view, node, portal)
     for mac in node.other_macs:  # the NIC that is not a port: untouched
         assert view.iscsi[mac] == before.iscsi[mac]
     assert view.pending_initiator_name == node.spec.initiator_iqn
-    b.assert_iscsi_boot_device(view, node)
-    b.assert_recorded(bench.info(node), node)
-    device = bench.run(
+    expect.assert_iscsi_boot_device(view, node)
+    expect.assert_recorded(lab.info(node), node)
+    device = lab.run(
         node, lambda task: task.driver.management.get_boot_device(task))
     assert device == {'boot_device': boot_devices.ISCSIBOOT,
                       'persistent': True}
 
     # The deploy powers the node on: the firmware applies the pending
     # settings and boots from the target with the connector's IQN.
-    bench.run(node, lambda task: manager_utils.node_power_action(
+    lab.run(node, lambda task: manager_utils.node_power_action(
         task, states.POWER_ON))
     view = ilo.state()
     assert view.power == 'On'
     boot = view.boots[-1]
     assert (boot.boot_mode, boot.device, boot.initiator_name) == (
         'uefi', view.uefi_target, node.spec.initiator_iqn)
-    b.assert_target(view, node, portal)  # still pending == current
-    assert sorted(b.enabled_targets(view)) == sorted(
+    expect.assert_target(view, node, portal)  # still pending == current
+    assert sorted(expect.enabled_targets(view)) == sorted(
         m for m, t in view.iscsi_current.items() if t.enabled)
 
-    bench.run(node, lambda task: task.driver.boot.clean_up_instance(task))
+    lab.run(node, lambda task: task.driver.boot.clean_up_instance(task))
     view = ilo.state()
     assert view.power == 'Off'
-    b.assert_no_target(view)
-    info = bench.info(node)
-    b.assert_not_recorded(info)
+    expect.assert_no_target(view)
+    info = lab.info(node)
+    expect.assert_not_recorded(info)
     assert 'boot_from_volume' in info  # the deploy's tear down removes it
 
 
 @pytest.mark.parametrize('gen', GENERATIONS, ids=['gen9', 'gen10'])
-def test_bios_ilo_pxe_falls_back_to_ipxe(bench, conductor_layout, gen):
-    ilo = bench.ilo(gen, boot_mode='legacy')
-    node = bench.enroll(ilo, 'ilo-pxe', boot_mode='bios',
-                        volume=bench.volume(chap=True))
+def test_bios_ilo_pxe_falls_back_to_ipxe(lab, conductor_layout, gen):
+    ilo = lab.ilo(gen, boot_mode='legacy')
+    node = lab.enroll(ilo, 'ilo-pxe', boot_mode='bios',
+                      volume=lab.volume(chap=True))
 
-    bench.run(node, lambda task: task.driver.boot.validate(task))
-    bench.run(node, lambda task: task.driver.boot.prepare_instance(task))
+    lab.run(node, lambda task: task.driver.boot.validate(task))
+    lab.run(node, lambda task: task.driver.boot.prepare_instance(task))
 
     view = ilo.state()
     assert view.boot_mode == 'legacy'
-    b.assert_no_target(view)
+    expect.assert_no_target(view)
     assert view.pending_initiator_name == view.initiator_name  # untouched
     assert view.persistent_boot is not None
-    b.assert_not_recorded(bench.info(node))
-    device = bench.run(
+    expect.assert_not_recorded(lab.info(node))
+    device = lab.run(
         node, lambda task: task.driver.management.get_boot_device(task))
     assert device == {'boot_device': boot_devices.PXE, 'persistent': True}
     config_file = Path(pxe_utils.get_pxe_config_file_path(node.uuid))
@@ -111,25 +112,25 @@ def test_bios_ilo_pxe_falls_back_to_ipxe(bench, conductor_layout, gen):
     def clean_up(task):
         task.driver.boot.clean_up_ramdisk(task)
         task.driver.boot.clean_up_instance(task)
-    bench.run(node, clean_up)
-    b.assert_no_target(ilo.state())
+    lab.run(node, clean_up)
+    expect.assert_no_target(ilo.state())
     assert not config_file.exists()
 
 
 @pytest.mark.parametrize('gen', GENERATIONS, ids=['gen9', 'gen10'])
-def test_bios_virtual_media_refuses_the_volume(bench, gen):
-    ilo = bench.ilo(gen, boot_mode='legacy')
-    node = bench.enroll(ilo, 'ilo-virtual-media', boot_mode='bios',
-                        volume=bench.volume(chap=True))
+def test_bios_virtual_media_refuses_the_volume(lab, gen):
+    ilo = lab.ilo(gen, boot_mode='legacy')
+    node = lab.enroll(ilo, 'ilo-virtual-media', boot_mode='bios',
+                      volume=lab.volume(chap=True))
 
     with pytest.raises(exception.InvalidParameterValue, match='bios'):
-        bench.run(node, lambda task: task.driver.boot.validate(task))
+        lab.run(node, lambda task: task.driver.boot.validate(task))
     with pytest.raises(exception.InstanceDeployFailure, match='bios'):
-        bench.run(node,
-                  lambda task: task.driver.boot.prepare_instance(task))
+        lab.run(node,
+                lambda task: task.driver.boot.prepare_instance(task))
 
     view = ilo.state()
     assert view.boot_mode == view.pending_boot_mode == 'legacy'
-    b.assert_no_target(view)
+    expect.assert_no_target(view)
     assert view.persistent_boot is None
-    b.assert_not_recorded(bench.info(node))
+    expect.assert_not_recorded(lab.info(node))

@@ -21,8 +21,8 @@ from iloemu.testing import forget_clients
 from ironic.common import exception
 from ironic.drivers.modules.ilo import common as ilo_common
 
-from demo.logcheck import secret_free
-from tests.functional import bench as b
+from harness.logcheck import secret_free
+from tests.functional import expect
 
 GENS = pytest.mark.parametrize('gen', (9, 10), ids=['gen9', 'gen10'])
 ISCSI_SETTINGS = '*/bios/iscsi/settings'
@@ -46,82 +46,82 @@ def _warm(task):
     task.driver.management.get_boot_device(task)
 
 
-def _assert_failed_cleanly(bench, node, error, initiator_written=False):
+def _assert_failed_cleanly(lab, node, error, initiator_written=False):
     """No target in iLO, none claimed, error text without a secret."""
-    assert secret_free(str(error.value), bench.secrets)
-    assert secret_free(repr(error.value), bench.secrets)
+    assert secret_free(str(error.value), lab.secrets)
+    assert secret_free(repr(error.value), lab.secrets)
     view = node.ilo.state()
-    b.assert_no_target(view)
+    expect.assert_no_target(view)
     assert view.persistent_boot is None
-    b.assert_not_recorded(bench.info(node))
+    expect.assert_not_recorded(lab.info(node))
     if not initiator_written:
         assert view.pending_initiator_name == view.initiator_name
 
 
 # -- HTTP 500 -----------------------------------------------------------------
 @GENS
-def test_http_500_on_iscsi_settings(bench, gen):
+def test_http_500_on_iscsi_settings(lab, gen):
     """The first iSCSI write (the initiator name) fails."""
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume())
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, 'ilo-pxe', volume=lab.volume())
     with ilo.faults_applied(FaultPlan(http_errors=(
             HttpErrorRule(ISCSI_SETTINGS, 'PATCH'),))):
         with pytest.raises(exception.IloOperationError,
                            match='initiator name') as error:
-            bench.run(node, _prepare)
-    _assert_failed_cleanly(bench, node, error)
+            lab.run(node, _prepare)
+    _assert_failed_cleanly(lab, node, error)
 
 
 @GENS
-def test_http_500_on_iscsi_target(bench, gen):
+def test_http_500_on_iscsi_target(lab, gen):
     """iLO holds the connector's IQN already: the target write fails."""
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, 'ilo-virtual-media', volume=bench.volume(),
-                        connector=ilo.spec.initiator_name)
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, 'ilo-virtual-media', volume=lab.volume(),
+                      connector=ilo.spec.initiator_name)
     with ilo.faults_applied(FaultPlan(http_errors=(
             HttpErrorRule(ISCSI_SETTINGS, 'PATCH'),))):
         with pytest.raises(exception.IloOperationError,
                            match='Setting the iSCSI boot target') as error:
-            bench.run(node, _prepare)
-    _assert_failed_cleanly(bench, node, error)
+            lab.run(node, _prepare)
+    _assert_failed_cleanly(lab, node, error)
     assert [r.status for r in ilo.log.records
             if r.method == 'PATCH' and 'iscsi' in r.path] == [500]
 
 
 @GENS
-def test_http_500_on_boot_device_clears_the_target(bench, gen):
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume())
+def test_http_500_on_boot_device_clears_the_target(lab, gen):
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, 'ilo-pxe', volume=lab.volume())
     with ilo.faults_applied(FaultPlan(http_errors=(
             HttpErrorRule(SYSTEM, 'PATCH'),))):
         with pytest.raises(exception.IloOperationError) as error:
-            bench.run(node, _prepare)
+            lab.run(node, _prepare)
     # The target was set, then cleared again after the boot device failed.
     patches = [r for r in ilo.log.records
                if r.method == 'PATCH' and r.path.endswith('iscsi/settings')]
     assert [r.status for r in patches] == [200, 200, 200]  # name, set, clear
-    _assert_failed_cleanly(bench, node, error, initiator_written=True)
+    _assert_failed_cleanly(lab, node, error, initiator_written=True)
 
 
 @GENS
-def test_http_500_on_clear_keeps_the_record(bench, gen):
+def test_http_500_on_clear_keeps_the_record(lab, gen):
     """A failed clean up raises and keeps the record, so that it is
     retried; the retry clears the target."""
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, 'ilo-virtual-media', volume=bench.volume())
-    bench.run(node, _prepare)
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, 'ilo-virtual-media', volume=lab.volume())
+    lab.run(node, _prepare)
     with ilo.faults_applied(FaultPlan(http_errors=(
             HttpErrorRule(ISCSI_SETTINGS, 'PATCH'),))):
         with pytest.raises(exception.IloOperationError,
                            match='Clearing the iSCSI boot target') as error:
-            bench.run(node, _clean_up)
-    assert secret_free(str(error.value), bench.secrets)
-    b.assert_target(ilo.state(), node, 'ipv4')
-    b.assert_recorded(bench.info(node), node)
+            lab.run(node, _clean_up)
+    assert secret_free(str(error.value), lab.secrets)
+    expect.assert_target(ilo.state(), node, 'ipv4')
+    expect.assert_recorded(lab.info(node), node)
 
-    bench.run(node, _clean_up)
-    b.assert_no_target(ilo.state())
-    b.assert_not_recorded(bench.info(node))
+    lab.run(node, _clean_up)
+    expect.assert_no_target(ilo.state())
+    expect.assert_not_recorded(lab.info(node))
 
 
 # -- delays -------------------------------------------------------------------
@@ -129,37 +129,37 @@ DELAY = 1.5
 
 
 @GENS
-def test_delay_beyond_the_client_timeout_is_waited_for(bench, gen):
+def test_delay_beyond_the_client_timeout_is_waited_for(lab, gen):
     """``client_timeout`` (1 s here) is not applied by proliantutils: an
     answer 1.5 s late is waited for and the step succeeds."""
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume(),
-                        driver_info={'client_timeout': 1})
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, 'ilo-pxe', volume=lab.volume(),
+                      driver_info={'client_timeout': 1})
     plan = FaultPlan(delays=(DelayRule(DELAY, ISCSI_SETTINGS, 'PATCH',
                                        times=1),))
     with ilo.faults_applied(plan):
         start = time.monotonic()
-        bench.run(node, _prepare)
+        lab.run(node, _prepare)
         took = time.monotonic() - start
     assert took >= DELAY
     assert [r.faults for r in ilo.log.records if r.faults] == [
         ('delay %.1fs' % DELAY,)]
-    b.assert_target(ilo.state(), node, 'ipv4')
-    b.assert_recorded(bench.info(node), node)
+    expect.assert_target(ilo.state(), node, 'ipv4')
+    expect.assert_recorded(lab.info(node), node)
 
 
-def test_delay_beyond_the_redfish_read_timeout(bench, no_waits):
+def test_delay_beyond_the_redfish_read_timeout(lab, no_waits):
     """Gen10 only: sushy's read timeout (60 s) is the one timeout. It is
     shortened on the cached client to show what a late answer does: the
     call fails after 3 x 3 attempts, yet iLO applies every late write. The
     record stays consistent with what ironic knows (nothing set), while
     iLO does hold the target: a later clean up clears it (by the node's
     ports, as nothing is recorded)."""
-    ilo = bench.ilo(10)
-    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume(),
-                        connector=ilo.spec.initiator_name)
-    bench.run(node, _warm)
-    client = bench.run(node, lambda task: ilo_common.get_ilo_object(
+    ilo = lab.ilo(10)
+    node = lab.enroll(ilo, 'ilo-pxe', volume=lab.volume(),
+                      connector=ilo.spec.initiator_name)
+    lab.run(node, _warm)
+    client = lab.run(node, lambda task: ilo_common.get_ilo_object(
         task.node))
     client.redfish._sushy._conn._default_request_timeout = 0.3
     ilo.log.clear()
@@ -167,21 +167,21 @@ def test_delay_beyond_the_redfish_read_timeout(bench, no_waits):
     with ilo.faults_applied(plan):
         with pytest.raises(exception.IloOperationError,
                            match='timed out') as error:
-            bench.run(node, _prepare)
+            lab.run(node, _prepare)
         deadline = time.monotonic() + 10  # the late answers come in
         while time.monotonic() < deadline and sum(
                 1 for r in ilo.log.records if r.method == 'PATCH') < 9:
             time.sleep(0.05)
-    assert secret_free(str(error.value), bench.secrets)
+    assert secret_free(str(error.value), lab.secrets)
     assert sum(1 for r in ilo.log.records if r.method == 'PATCH') == 9
     assert no_waits.total == 16.0
-    b.assert_not_recorded(bench.info(node))
-    assert sorted(b.enabled_targets(ilo.state())) == node.port_macs
+    expect.assert_not_recorded(lab.info(node))
+    assert sorted(expect.enabled_targets(ilo.state())) == node.port_macs
 
     client.redfish._sushy._conn._default_request_timeout = 60
-    bench.run(node, lambda task:
-              task.driver.management.clear_iscsi_boot_target(task))
-    b.assert_no_target(ilo.state())
+    lab.run(node, lambda task:
+            task.driver.management.clear_iscsi_boot_target(task))
+    expect.assert_no_target(ilo.state())
 
 
 # -- connection, certificate, password ----------------------------------------
@@ -194,61 +194,61 @@ CONNECTION_FAULTS = {
 
 @GENS
 @pytest.mark.parametrize('fault', sorted(CONNECTION_FAULTS))
-def test_connection_fault_warm_client(bench, no_waits, gen, fault):
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, 'ilo-virtual-media', volume=bench.volume())
-    bench.run(node, _warm)
+def test_connection_fault_warm_client(lab, no_waits, gen, fault):
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, 'ilo-virtual-media', volume=lab.volume())
+    lab.run(node, _warm)
     with ilo.faults_applied(CONNECTION_FAULTS[fault]):
         with pytest.raises(exception.IloOperationError) as error:
-            bench.run(node, _set_target)
+            lab.run(node, _set_target)
         with pytest.raises(exception.IloOperationError) as error:
-            bench.run(node, _prepare)
-    _assert_failed_cleanly(bench, node, error)
+            lab.run(node, _prepare)
+    _assert_failed_cleanly(lab, node, error)
 
 
 @GENS
 @pytest.mark.parametrize('fault', sorted(CONNECTION_FAULTS))
-def test_connection_fault_cold_client(bench, no_waits, gen, fault):
+def test_connection_fault_cold_client(lab, no_waits, gen, fault):
     """The documented IloOperationError, also when proliantutils fails
     while it builds its client (``get_ilo_object``)."""
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume())
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, 'ilo-pxe', volume=lab.volume())
     with ilo.faults_applied(CONNECTION_FAULTS[fault]):
         forget_clients()
         with pytest.raises(exception.IloOperationError) as error:
-            bench.run(node, _set_target)
-    _assert_failed_cleanly(bench, node, error)
+            lab.run(node, _set_target)
+    _assert_failed_cleanly(lab, node, error)
 
 
 # -- BIOS mode ----------------------------------------------------------------
 @GENS
-def test_server_in_bios_mode(bench, gen):
+def test_server_in_bios_mode(lab, gen):
     """The node asks for UEFI, the server runs in legacy BIOS mode: iLO
     refuses the iSCSI settings (only the *current* mode counts, so the
     pending UEFI mode that virtual media sets does not help)."""
-    ilo = bench.ilo(gen)
+    ilo = lab.ilo(gen)
     iface = 'ilo-virtual-media' if gen == 9 else 'ilo-pxe'
-    node = bench.enroll(ilo, iface, volume=bench.volume())
+    node = lab.enroll(ilo, iface, volume=lab.volume())
     with ilo.faults_applied(FaultPlan(legacy_bios=True)):
         with pytest.raises(exception.IloOperationNotSupported) as error:
-            bench.run(node, _prepare)
+            lab.run(node, _prepare)
         view = ilo.state()
         assert view.boot_mode == 'legacy'
         assert view.pending_boot_mode == 'uefi'  # update_boot_mode set it
-    _assert_failed_cleanly(bench, node, error)
+    _assert_failed_cleanly(lab, node, error)
 
 
 @GENS
-def test_clean_up_in_bios_mode_keeps_the_record(bench, gen):
+def test_clean_up_in_bios_mode_keeps_the_record(lab, gen):
     """Clean up in BIOS mode warns and keeps the record; back in UEFI
     mode, the next clean up clears the target."""
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, 'ilo-pxe', volume=bench.volume())
-    bench.run(node, _prepare)
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, 'ilo-pxe', volume=lab.volume())
+    lab.run(node, _prepare)
     with ilo.faults_applied(FaultPlan(legacy_bios=True)):
-        bench.run(node, _clean_up)
-        b.assert_recorded(bench.info(node), node)
-    b.assert_target(ilo.state(), node, 'ipv4')
-    bench.run(node, _clean_up)
-    b.assert_no_target(ilo.state())
-    b.assert_not_recorded(bench.info(node))
+        lab.run(node, _clean_up)
+        expect.assert_recorded(lab.info(node), node)
+    expect.assert_target(ilo.state(), node, 'ipv4')
+    lab.run(node, _clean_up)
+    expect.assert_no_target(ilo.state())
+    expect.assert_not_recorded(lab.info(node))

@@ -13,7 +13,7 @@ import logging
 
 import pytest
 
-from demo.logcheck import find_leaks, leaking_loggers
+from harness.logcheck import find_leaks, leaking_loggers
 
 BODY_LOGGERS = {9: 'proliantutils.rest.v1', 10: 'sushy.connector'}
 
@@ -34,14 +34,14 @@ def _unfiltered(*names):
 
 
 @pytest.mark.parametrize('gen', (9, 10), ids=['gen9', 'gen10'])
-def test_unmasked_request_bodies_are_caught(bench, log_records, gen):
-    ilo = bench.ilo(gen)
-    node = bench.enroll(ilo, volume=bench.volume(chap=True))
+def test_unmasked_request_bodies_are_caught(lab, log_records, gen):
+    ilo = lab.ilo(gen)
+    node = lab.enroll(ilo, volume=lab.volume(chap=True))
     with _unfiltered(*BODY_LOGGERS.values()):
-        bench.run(node, lambda task:
-                  task.driver.management.set_iscsi_boot_target(task))
-    leaks = find_leaks(log_records.records, bench.secrets)
+        lab.run(node, lambda task:
+                task.driver.management.set_iscsi_boot_target(task))
+    leaks = find_leaks(log_records.records, lab.secrets)
     assert leaking_loggers(leaks) == [BODY_LOGGERS[gen]]
     assert {leak.secret_number for leak in leaks} == {
-        bench.secrets.index(node.volume.chap_secret) + 1}
+        lab.secrets.index(node.volume.chap_secret) + 1}
     log_records.clear()  # shown; not the finding of this test's teardown

@@ -1,19 +1,19 @@
 """Fixtures of the real-boot group: packages, the target, emulated iLOs.
 
-The session installs the Debian packages it needs when they are missing
-(as root: CI starts from a machine with python3 and git only) and skips
-the boot tests, with the reason, only where qemu cannot start a machine
-at all. One tgtd serves every volume (:mod:`tests.realboot.volumes`) for
-the whole session; every test gets its own fleet of emulated iLOs, on
-addresses apart from the other groups' (:func:`first_address`), whose
-qemu backends keep their files under the test's ``tmp_path``. Boot
-times are printed in the terminal summary.
+The session checks that the Debian packages it needs are there (it
+installs nothing: a missing one skips the boot tests with one line that
+names it and says to run ``./wb deps``), and skips them, saying why,
+where qemu cannot start a machine at all. One tgtd serves every volume
+(:mod:`tests.realboot.volumes`) for the whole session; every test gets
+its own fleet of emulated iLOs, on the group's block of addresses
+(:mod:`iloemu.addresses`), whose qemu backends keep their files under
+the test's ``tmp_path``. Boot times are printed in the terminal summary.
 
 The scenarios through ironic (:mod:`tests.realboot.test_ironic_boot`)
 run it as its conductor does, in this process, monkey patched by eventlet
 (``import ironic.cmd``, before anything else): ``ironic.conf`` and a
 SQLite database made once for the session (``conductor_layout``), a
-:class:`~tests.functional.bench.Bench` per test, and the functional
+:class:`~harness.lab.Lab` per test, and the functional
 group's log check (no secret in any log record).
 """
 from __future__ import annotations
@@ -23,33 +23,23 @@ import ironic.cmd  # noqa: F401  (the conductor's eventlet monkey patching)
 import os
 import signal
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator
 
 import pytest
 
-from iloemu import EmulatedIlo, IloFleet
-from iloemu.backends.qemu import QemuBackend
+from iloemu import EmulatedIlo, IloFleet, addresses
 from iloemu.testing import running_fleet
-from demo import conductor
+from harness import conductor
+from harness.config import Layout
+from harness.lab import Lab, lab_on
+from harness.web import WebServer
 from realboot import images, packages, vm
+from realboot.backend import QemuBackend
+from realboot.errors import PackagesMissing
 from realboot.gateway import TranslatingWebServer
 from realboot.target import TargetSpec, TgtDaemon
-from tests.functional.bench import Bench, bench_on
 from tests.functional.conftest import log_records  # noqa: F401
 from tests.realboot import timing, volumes
-
-
-def first_address(pid: int) -> str:
-    """The first emulated iLO address of this process: 127.1.N.2.
-
-    Apart from the unit tests (127.0.0.x) and the functional group
-    (127.2.0.2 and up); per process, so concurrent runs rarely meet.
-    ``REALBOOT_FIRST_ADDRESS`` overrides it.
-
-    >>> first_address(1), first_address(300)
-    ('127.1.2.2', '127.1.47.2')
-    """
-    return '127.1.%d.2' % (1 + pid % 254)
 
 
 def pytest_configure(config) -> None:
@@ -87,17 +77,16 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 @pytest.fixture(scope='session')
-def realboot_ready() -> List[str]:
-    """Install missing packages; skip only if qemu cannot start at all.
-
-    Returns the packages this session installed.
-    """
-    installed = packages.ensure()
+def realboot_ready() -> None:
+    """Skip if a Debian package is missing or qemu cannot start."""
+    try:
+        packages.check()
+    except PackagesMissing as exc:
+        pytest.skip(str(exc))
     problem = packages.qemu_problem()
     if problem:
         pytest.skip('real-boot tests need qemu to start a TCG machine: '
                     + problem)
-    return installed
 
 
 @pytest.fixture(scope='session')
@@ -131,7 +120,7 @@ def gateway(tmp_path_factory,
     see it: the target's portal and this server named by their forwards.
     """
     http_root = tmp_path_factory.mktemp('ironic') / 'httpboot'
-    conductor.WebServer.write_deploy_images(http_root)
+    WebServer.write_deploy_images(http_root)
     with TranslatingWebServer(http_root) as web:
         web.add_endpoints([target.portal])
         yield web
@@ -139,9 +128,9 @@ def gateway(tmp_path_factory,
 
 @pytest.fixture(scope='session')
 def conductor_layout(pki: Path,
-                     gateway: TranslatingWebServer) -> conductor.Layout:
+                     gateway: TranslatingWebServer) -> Layout:
     """ironic configured once for the session (its config is global)."""
-    layout = conductor.Layout(gateway.root.parent)
+    layout = Layout(gateway.root.parent)
     assert layout.http_root == gateway.root
     # power_wait 0: an emulated server changes its power at once.
     conductor.configure(layout, IloFleet(pki).ca_file, gateway.url,
@@ -152,19 +141,19 @@ def conductor_layout(pki: Path,
 @pytest.fixture
 def fleet(realboot_ready, pki: Path) -> Iterator[IloFleet]:
     """Started emulated iLOs; at the end no VM of theirs runs."""
-    address = os.environ.get('REALBOOT_FIRST_ADDRESS') or first_address(
-        os.getpid())
+    address = (os.environ.get('REALBOOT_FIRST_ADDRESS')
+               or addresses.first('realboot'))
     with running_fleet(pki, address) as fleet:
         yield fleet
     assert vm.running() == [], 'a VM outlived its iLO'
 
 
 @pytest.fixture
-def bench(log_records, conductor_layout: conductor.Layout,  # noqa: F811
-          fleet: IloFleet) -> Iterator[Bench]:
+def lab(log_records, conductor_layout: Layout,  # noqa: F811
+        fleet: IloFleet) -> Iterator[Lab]:
     """Emulated iLOs and nodes for one test; nodes deleted afterwards."""
-    with bench_on(fleet) as bench:
-        yield bench
+    with lab_on(fleet) as lab:
+        yield lab
 
 
 @pytest.fixture(params=[9, 10], ids=['gen9', 'gen10'])

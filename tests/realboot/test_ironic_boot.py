@@ -24,11 +24,12 @@ from ironic.common import states
 from ironic.conductor import utils as manager_utils
 
 from iloemu import EmulatedIlo
-from iloemu.backends.qemu import NetworkBoot, QemuBackend
+from realboot.backend import NetworkBoot, QemuBackend
 from realboot.gateway import TranslatingWebServer
 from realboot.target import TgtDaemon
-from demo.conductor import VolumeSpec
-from tests.functional import bench as b
+from harness.lab import Enrolled, Lab
+from harness.nodes import VolumeSpec
+from tests.functional import expect
 from tests.realboot import volumes
 from tests.realboot.timing import BOOT_TIMEOUT, BootTimes
 
@@ -40,7 +41,7 @@ INTERFACES = ('ilo-pxe', 'ilo-virtual-media')
 class Server:
     """An enrolled node, its emulated iLO and the VM behind it."""
 
-    node: b.Enrolled
+    node: Enrolled
     volume: volumes.Volume
 
     @property
@@ -66,34 +67,34 @@ def _volume_target(target: TgtDaemon, volume: volumes.Volume,
                       (secret or chap.secret) if chap else None)
 
 
-def _server(bench: b.Bench, tmp_path: Path, target: TgtDaemon,
+def _server(lab: Lab, tmp_path: Path, target: TgtDaemon,
             generation: int, interface: str, volume: volumes.Volume,
             boot_mode: str = 'uefi', secret: Optional[str] = None,
             connector: Optional[str] = None,
             network_boot: Optional[NetworkBoot] = None) -> Server:
     """A ProLiant with a qemu VM behind its iLO, enrolled with ``volume``."""
-    ilo = bench.ilo(generation, 'legacy' if boot_mode == 'bios' else 'uefi',
-                    backend=QemuBackend.factory(
-                        tmp_path / ('gen%d' % generation),
-                        network_boot=network_boot))
-    node = bench.enroll(ilo, interface, boot_mode=boot_mode,
-                        connector=connector or volume.initiator,
-                        volume=_volume_target(target, volume, secret))
+    ilo = lab.ilo(generation, 'legacy' if boot_mode == 'bios' else 'uefi',
+                  backend=QemuBackend.factory(
+                      tmp_path / ('gen%d' % generation),
+                      network_boot=network_boot))
+    node = lab.enroll(ilo, interface, boot_mode=boot_mode,
+                      connector=connector or volume.initiator,
+                      volume=_volume_target(target, volume, secret))
     return Server(node, volume)
 
 
-def _each(bench: b.Bench, servers: List[Server],
+def _each(lab: Lab, servers: List[Server],
           step: Callable[[object], object]) -> None:
     for server in servers:
-        bench.run(server.node, step)
+        lab.run(server.node, step)
 
 
-def _deploy(bench: b.Bench, servers: List[Server]) -> None:
+def _deploy(lab: Lab, servers: List[Server]) -> None:
     """validate, prepare_instance, then power on through ironic."""
-    _each(bench, servers, lambda task: task.driver.boot.validate(task))
-    _each(bench, servers,
+    _each(lab, servers, lambda task: task.driver.boot.validate(task))
+    _each(lab, servers,
           lambda task: task.driver.boot.prepare_instance(task))
-    _each(bench, servers, lambda task: manager_utils.node_power_action(
+    _each(lab, servers, lambda task: manager_utils.node_power_action(
         task, states.POWER_ON))
 
 
@@ -116,7 +117,7 @@ def _wait_settled(servers: List[Server], boot_times: BootTimes,
     return settled
 
 
-def _pairs(bench: b.Bench, tmp_path: Path, target: TgtDaemon,
+def _pairs(lab: Lab, tmp_path: Path, target: TgtDaemon,
            volume: Dict[int, volumes.Volume], interface: Optional[str] = None,
            stranger: bool = False, **kwargs: Any) -> List[Server]:
     """A Gen9 and a Gen10 server, each with its volume of ``volume``.
@@ -124,7 +125,7 @@ def _pairs(bench: b.Bench, tmp_path: Path, target: TgtDaemon,
     The interface alternates if not given. ``stranger``: the node's
     connector is not the one the target lets in.
     """
-    return [_server(bench, tmp_path, target, gen,
+    return [_server(lab, tmp_path, target, gen,
                     interface or INTERFACES[i % 2], volume[gen],
                     connector=_stranger(gen) if stranger else None, **kwargs)
             for i, gen in enumerate(GENERATIONS)]
@@ -136,12 +137,12 @@ def _stranger(generation: int) -> str:
 
 @pytest.mark.parametrize('chap', [False, True], ids=['nochap', 'chap'])
 @pytest.mark.parametrize('interface', INTERFACES)
-def test_uefi_deploy_boots_the_volume(bench, tmp_path, target, boot_times,
+def test_uefi_deploy_boots_the_volume(lab, tmp_path, target, boot_times,
                                       interface, chap):
     volume = volumes.UEFI_CHAP if chap else volumes.UEFI
-    servers = _pairs(bench, tmp_path, target, volume, interface=interface)
+    servers = _pairs(lab, tmp_path, target, volume, interface=interface)
 
-    _deploy(bench, servers)
+    _deploy(lab, servers)
     _wait_booted(servers, boot_times, 'UEFI iSCSI boot%s' % (
         ' with CHAP' if chap else ''))
 
@@ -159,15 +160,15 @@ def test_uefi_deploy_boots_the_volume(bench, tmp_path, target, boot_times,
         assert (mine.iqn, mine.initiator) in sessions
 
     # The tear down: clean_up_instance powers off and clears the target.
-    _each(bench, servers,
+    _each(lab, servers,
           lambda task: task.driver.boot.clean_up_instance(task))
     for server in servers:
         assert not server.backend.last_run.machine.alive()
-        b.assert_no_target(server.ilo.state())
+        expect.assert_no_target(server.ilo.state())
     if chap:
         return
     # Powered on again, the firmware no longer boots from iSCSI.
-    _each(bench, servers, lambda task: manager_utils.node_power_action(
+    _each(lab, servers, lambda task: manager_utils.node_power_action(
         task, states.POWER_ON))
     for server, state, detail in _wait_settled(
             servers, boot_times, 'UEFI power-on after clean_up_instance'):
@@ -177,13 +178,13 @@ def test_uefi_deploy_boots_the_volume(bench, tmp_path, target, boot_times,
         assert server.volume.marker not in console
 
 
-def test_uefi_wrong_chap_secret_does_not_boot(bench, tmp_path, target,
+def test_uefi_wrong_chap_secret_does_not_boot(lab, tmp_path, target,
                                               boot_times):
     volume = volumes.UEFI_CHAP
-    servers = _pairs(bench, tmp_path, target, volume,
+    servers = _pairs(lab, tmp_path, target, volume,
                      secret=volumes.WRONG_SECRET)
 
-    _deploy(bench, servers)
+    _deploy(lab, servers)
 
     for server, state, detail in _wait_settled(
             servers, boot_times, 'UEFI wrong CHAP secret, no boot'):
@@ -195,12 +196,12 @@ def test_uefi_wrong_chap_secret_does_not_boot(bench, tmp_path, target,
         assert volumes.WRONG_SECRET not in server.ilo.state().machine
 
 
-def test_uefi_connector_the_target_does_not_know(bench, tmp_path, target,
+def test_uefi_connector_the_target_does_not_know(lab, tmp_path, target,
                                                  boot_times):
     """The target is bound to the connector IQN; another one is refused."""
-    servers = _pairs(bench, tmp_path, target, volumes.UEFI, stranger=True)
+    servers = _pairs(lab, tmp_path, target, volumes.UEFI, stranger=True)
 
-    _deploy(bench, servers)
+    _deploy(lab, servers)
 
     for server, state, detail in _wait_settled(
             servers, boot_times, 'UEFI connector not bound, no boot'):
@@ -213,7 +214,7 @@ def test_uefi_connector_the_target_does_not_know(bench, tmp_path, target,
             'iSCSI target %s' % server.volume.iqn), detail
 
 
-def test_bios_ilo_pxe_boots_through_ironics_ipxe(bench, tmp_path, target,
+def test_bios_ilo_pxe_boots_through_ironics_ipxe(lab, tmp_path, target,
                                                  gateway: TranslatingWebServer,
                                                  boot_times):
     """Legacy BIOS: ilo-pxe falls back to ironic's iPXE boot from volume.
@@ -229,21 +230,21 @@ def test_bios_ilo_pxe_boots_through_ironics_ipxe(bench, tmp_path, target,
     boot_script = gateway.guest_url('%s/boot.ipxe' % gateway.url)
     network_boot = NetworkBoot(tftp, boot_script,
                                endpoints=(target.portal, gateway.endpoint))
-    servers = _pairs(bench, tmp_path, target, volume, interface='ilo-pxe',
+    servers = _pairs(lab, tmp_path, target, volume, interface='ilo-pxe',
                      boot_mode='bios', network_boot=network_boot)
 
-    _each(bench, servers, lambda task: task.driver.boot.validate(task))
-    _each(bench, servers,
+    _each(lab, servers, lambda task: task.driver.boot.validate(task))
+    _each(lab, servers,
           lambda task: task.driver.boot.prepare_instance(task))
     for server in servers:
-        options = bench.run(server.node, pxe_utils.dhcp_options_for_instance)
+        options = lab.run(server.node, pxe_utils.dhcp_options_for_instance)
         assert '%s/boot.ipxe' % gateway.url in [o['opt_value']
                                                 for o in options]
         config = Path(pxe_utils.get_pxe_config_file_path(server.node.uuid))
         assert 'sanhook --drive 0x80 iscsi:%s::%d:%d:%s' % (
             target.portal + (server.volume.lun, server.volume.iqn)
         ) in config.read_text()
-    _each(bench, servers, lambda task: manager_utils.node_power_action(
+    _each(lab, servers, lambda task: manager_utils.node_power_action(
         task, states.POWER_ON))
     _wait_booted(servers, boot_times, 'legacy BIOS, ironic iPXE sanboot')
 

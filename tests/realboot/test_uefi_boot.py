@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from iloemu.backends.qemu import QemuBackend
+from realboot.backend import QemuBackend
 from iloemu.emulator import EmulatedIlo
 from iloemu.testing import forget_clients, ilo_client
 from realboot.target import TgtDaemon

@@ -1,7 +1,6 @@
 """Emulated iLOs in their own process, and the driver's pure helpers."""
 from __future__ import annotations
 
-import doctest
 import ssl
 import sys
 import time
@@ -10,18 +9,9 @@ import urllib.request
 import pytest
 
 from benchmark import remote
+from iloemu import addresses
 
-ADDRESS = '127.98.0.2'  # this module's own loopback range
-
-
-def test_doctests():
-    assert doctest.testmod(remote).failed == 0
-
-
-def test_driver_doctests():
-    pytest.importorskip('ironic')
-    from benchmark import driver
-    assert doctest.testmod(driver).failed == 0
+ADDRESS = addresses.first('unit')  # this process's /24 of the unit block
 
 
 def _get(address: str, path: str, ca_file: str) -> int:

@@ -1,18 +1,12 @@
 """The benchmark's scenarios and report, on made-up results (no ironic)."""
 from __future__ import annotations
 
-import doctest
 from typing import Any, Dict, List
 
 import pytest
 
 from benchmark import report, scenarios
 from benchmark.scenarios import Scenario
-
-
-def test_doctests():
-    assert doctest.testmod(report).failed == 0
-    assert doctest.testmod(scenarios).failed == 0
 
 
 def test_matrix_covers_the_issue():

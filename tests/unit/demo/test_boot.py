@@ -1,9 +1,9 @@
-"""``--boot``: option parsing, the console excerpt, the verdict, wb's pass
-through; no VM, no tgtd, no ironic step runs here."""
+"""``--boot``: option parsing, the console excerpt, the verdict, the
+work folder; no VM, no tgtd, no ironic step runs here."""
 from __future__ import annotations
 
 import argparse
-import doctest
+import stat
 from pathlib import Path
 
 import pytest
@@ -11,18 +11,9 @@ import pytest
 from demo import boot
 from demo import main as demo_main
 from demo.steps import Printer, summary
-from realboot import served
 from realboot.served import ChapAccount, ServedVolume, target_spec
-from workbench import cli
-from workbench.paths import Paths
 
 SECRET = 'Chap-secret-77'
-
-
-@pytest.mark.parametrize('module', [boot, served])
-def test_doctests(module):
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
 
 
 def test_without_boot_there_are_no_boot_options():
@@ -62,16 +53,12 @@ def test_boot_option_errors(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_names_and_address_apart_from_the_demo():
+def test_names_apart_from_the_demo():
     name = boot.names(10)
     assert name == {
         'node': 'demo-boot-gen10',
         'connector': 'iqn.2017-11.org.example.bm:demo-boot-gen10',
         'volume': 'iqn.2010-10.org.openstack:volume-demo-boot-gen10'}
-    # Not the demo's 127.0.0.2 and up, and another last octet: the
-    # emulated NIC's MAC is made from it (ports' MACs are unique).
-    assert not boot.BOOT_ADDRESS.startswith('127.0.0.')
-    assert boot.BOOT_ADDRESS.rsplit('.', 1)[1] not in ('2', '3')
 
 
 CONSOLE = '\n'.join([
@@ -161,26 +148,34 @@ def test_served_volume_names_its_portal_and_target():
     assert spec.chap.secret == SECRET and spec.lun == 1
 
 
-def test_wb_demo_passes_the_boot_options_through():
-    paths = Paths(build=Path('/b'))
-    args = cli.parser().parse_args(['demo'])
-    assert cli.demo_command(paths, args) == ['/b/venv/bin/python', '-m',
-                                             'demo']
-    args = cli.parser().parse_args(['demo', '--boot', '--boot-generation',
-                                    '9', '--boot-interface', 'ilo-pxe',
-                                    '--no-boot-chap', '--boot-timeout',
-                                    '90'])
-    assert cli.demo_command(paths, args)[3:] == [
-        '--boot', '--boot-generation', '9', '--boot-interface', 'ilo-pxe',
-        '--boot-timeout', '90', '--no-boot-chap']
-    # What wb passes, the demo takes.
-    options = demo_main.parse_args(cli.demo_command(paths, args)[3:])[1]
-    assert options == boot.BootOptions(9, 'ilo-pxe', False, 90.0)
+@pytest.mark.parametrize('argv', [
+    ['--boot', '--boot-generation', '9', '--boot-interface', 'ilo-pxe',
+     '--no-boot-chap', '--boot-timeout', '90'],
+    ['--boot-timeout', '90', '--no-boot-chap', '--boot',
+     '--boot-interface', 'ilo-pxe', '--boot-generation', '9'],
+])
+def test_the_demo_defines_every_boot_option(argv):
+    assert demo_main.parse_args(argv)[1] == boot.BootOptions(
+        9, 'ilo-pxe', False, 90.0)
+
+
+def test_keep_dir_is_the_owners_only(tmp_path):
+    keep = tmp_path / 'kept' / 'demo'
+    assert demo_main.work_dir(keep) == keep
+    assert stat.S_IMODE(keep.stat().st_mode) == 0o700
+    keep.chmod(0o755)  # an existing folder is narrowed too
+    demo_main.work_dir(keep)
+    assert stat.S_IMODE(keep.stat().st_mode) == 0o700
+    made = demo_main.work_dir(None)
+    try:
+        assert stat.S_IMODE(made.stat().st_mode) == 0o700
+    finally:
+        made.rmdir()
 
 
 def test_no_qemu_is_a_clear_refusal(monkeypatch):
     from realboot import packages
-    monkeypatch.setattr(packages, 'ensure', lambda: [])
+    monkeypatch.setattr(packages, 'check', lambda: None)
     monkeypatch.setattr(packages, 'qemu_problem',
                         lambda: 'qemu-system-x86_64 is not installed')
     with pytest.raises(boot.BootUnavailable) as error:
@@ -189,13 +184,10 @@ def test_no_qemu_is_a_clear_refusal(monkeypatch):
                                 'qemu-system-x86_64 is not installed')
 
 
-def test_packages_that_cannot_be_installed_are_a_refusal(monkeypatch):
+def test_missing_packages_are_a_one_line_refusal(monkeypatch):
     from realboot import packages
-    from realboot.errors import PackagesMissing
-
-    def ensure():
-        raise PackagesMissing(packages='tgt', reason='apt-get failed')
-    monkeypatch.setattr(packages, 'ensure', ensure)
-    with pytest.raises(boot.BootUnavailable,
-                       match='Debian packages missing: tgt'):
+    monkeypatch.setattr(packages, 'missing', lambda names: ['tgt', 'socat'])
+    with pytest.raises(boot.BootUnavailable) as error:
         boot.check_host()
+    assert str(error.value) == ('Debian packages missing: tgt socat; '
+                                'run ./wb deps')

@@ -5,9 +5,10 @@ from types import SimpleNamespace as NS
 
 import pytest
 
-from demo import conductor
-from demo import main as demo_main
-from demo.logcheck import Leak
+from harness.logcheck import Leak
+from harness.nodes import NodeSpec, VolumeSpec
+
+from demo import steps
 
 MAC = '9c:b6:54:02:00:01'
 OTHER = '9c:b6:54:02:00:02'
@@ -15,13 +16,12 @@ CHAP = 'Chap-secret-77'
 
 
 def _run():
-    scenario = demo_main.SCENARIOS[1]
-    spec = conductor.NodeSpec('n', '127.0.0.3', 'Administrator', 'pw',
-                              [MAC], 'iqn.2017-11.org.example.bm:n',
-                              scenario.boot_interface)
-    volume = conductor.VolumeSpec('iqn.v:1', 1, scenario.portal,
-                                  'ironic-chap', CHAP)
-    return demo_main.Run(scenario, None, 'uuid', spec, volume)
+    scenario = steps.SCENARIOS[1]
+    spec = NodeSpec('n', '127.0.0.3', 'Administrator', 'pw',
+                    [MAC], 'iqn.2017-11.org.example.bm:n',
+                    scenario.boot_interface)
+    volume = VolumeSpec('iqn.v:1', 1, scenario.portal, 'ironic-chap', CHAP)
+    return steps.Run(scenario, None, 'uuid', spec, volume)
 
 
 def _target(mac, enabled=True, secret=CHAP):
@@ -41,7 +41,7 @@ def _view(**changes):
     return NS(**view)
 
 
-INFO = {demo_main.RECORD_KEYS[0]: 'iqn.v:1', demo_main.RECORD_KEYS[1]: [MAC]}
+INFO = {steps.RECORD_KEYS[0]: 'iqn.v:1', steps.RECORD_KEYS[1]: [MAC]}
 
 
 def _failed(checks):
@@ -50,8 +50,8 @@ def _failed(checks):
 
 def test_prepare_checks_pass_on_the_expected_state():
     run = _run()
-    assert _failed(demo_main.checks_for('prepare_instance', run, _view(),
-                                        INFO, None)) == []
+    assert _failed(steps.checks_for('prepare_instance', run, _view(),
+                                    INFO, None)) == []
 
 
 @pytest.mark.parametrize('changes, info, failing', [
@@ -67,8 +67,8 @@ def test_prepare_checks_pass_on_the_expected_state():
     ({}, {}, 'ironic records the target'),
 ])
 def test_prepare_checks_fail_on_each_difference(changes, info, failing):
-    checks = demo_main.checks_for('prepare_instance', _run(),
-                                  _view(**changes), info, None)
+    checks = steps.checks_for('prepare_instance', _run(),
+                              _view(**changes), info, None)
     assert _failed(checks) == [failing]
 
 
@@ -76,34 +76,34 @@ def test_power_on_checks_the_boot_record():
     run = _run()
     good = NS(kind='power-on', boot_mode='uefi', device='NIC.LOM.1.1.iSCSI',
               initiator_name=run.spec.initiator_iqn)
-    assert _failed(demo_main.checks_for(
+    assert _failed(steps.checks_for(
         'power on', run, _view(power='On', boots=(good,)), INFO, None)) == []
     wrong = NS(kind='power-on', boot_mode='uefi', device='HD.Emb.1.1',
                initiator_name='iqn.1986-03.com.hp:x')
-    assert len(_failed(demo_main.checks_for(
+    assert len(_failed(steps.checks_for(
         'power on', run, _view(power='On', boots=(wrong,)), INFO,
         None))) == 2
-    assert len(_failed(demo_main.checks_for(
+    assert len(_failed(steps.checks_for(
         'power on', run, _view(), INFO, None))) == 3
 
 
 def test_boot_device_and_clean_up_checks():
     run = _run()
-    assert _failed(demo_main.checks_for(
+    assert _failed(steps.checks_for(
         'get_boot_device', run, _view(), INFO,
         {'boot_device': 'iscsiboot', 'persistent': True})) == []
-    assert _failed(demo_main.checks_for(
+    assert _failed(steps.checks_for(
         'get_boot_device', run, _view(), INFO,
         {'boot_device': 'pxe', 'persistent': True})) != []
     clean = _view(iscsi={MAC: _target(MAC, False)})
-    assert _failed(demo_main.checks_for('clean_up_instance', run, clean,
-                                        {}, None)) == []
-    assert len(_failed(demo_main.checks_for(
+    assert _failed(steps.checks_for('clean_up_instance', run, clean,
+                                    {}, None)) == []
+    assert len(_failed(steps.checks_for(
         'clean_up_instance', run, _view(power='On'), INFO, None))) == 3
 
 
 def test_printer_withholds_a_line_with_a_secret(capsys):
-    out = demo_main.Printer()
+    out = steps.Printer()
     out.secrets.append(CHAP)
     out('fine line')
     out('oops %s' % CHAP)
@@ -115,12 +115,12 @@ def test_printer_withholds_a_line_with_a_secret(capsys):
 
 def test_summary_verdict(capsys):
     run = _run()
-    out = demo_main.Printer()
-    assert demo_main.summary([run], [], 10, out) == 0
+    out = steps.Printer()
+    assert steps.summary([run], [], 10, out) == 0
     run.failed = 1
-    assert demo_main.summary([run], [], 10, out) == 1
+    assert steps.summary([run], [], 10, out) == 1
     run.failed = 0
-    assert demo_main.summary(
+    assert steps.summary(
         [run], [Leak('sushy.connector', 'DEBUG', 1, 'message')], 10,
         out) == 1
     assert 'from: sushy.connector' in capsys.readouterr().out

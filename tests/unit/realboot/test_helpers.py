@@ -4,14 +4,10 @@ No qemu, no tgtd and no Debian package is needed here.
 """
 from __future__ import annotations
 
-import doctest
-import importlib
 from pathlib import Path
-import pkgutil
 
 import pytest
 
-import realboot
 from realboot import console, images, ipxe, network, packages, target, vm
 from realboot.errors import (ImageError, InvalidSetting, NotLoopback,
                              RealBootError, ScriptValueError)
@@ -279,11 +275,7 @@ def test_console_wait_times_out_with_the_tail(tmp_path):
         console.wait_for(con, lambda text: None, 0.2, 'marker')
 
 
-def test_install_commands_update_once_then_install_without_recommends():
-    assert packages.install_commands(['tgt']) == [
-        ['apt-get', 'update', '-q'],
-        ['apt-get', 'install', '-y', '-q', '--no-install-recommends',
-         'tgt']]
+def test_the_packages_of_the_real_boot():
     assert {'qemu-system-x86', 'ovmf', 'ipxe', 'tgt', 'socat',
             'nasm'} <= set(packages.PACKAGES)
 
@@ -295,43 +287,23 @@ def test_every_error_is_a_realboot_error():
     assert all(issubclass(kind, RealBootError) for kind in kinds)
 
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(
-    realboot.__path__, 'realboot.'))
-
-
-@pytest.mark.parametrize('name', MODULES)
-def test_doctests(name):
-    result = doctest.testmod(importlib.import_module(name),
-                             optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-
-
-def test_ensure_installs_only_what_is_missing(monkeypatch):
+def test_check_names_the_missing_packages_and_installs_nothing(
+        monkeypatch):
     calls = []
 
     def fake_run(argv, timeout=60, env=None):
-        calls.append((list(argv), env))
-        if argv[0] == 'dpkg-query':
-            installed = argv[-1] == 'tgt' or len(calls) > 4
-            return 'install ok installed' if installed else \
-                'unknown ok not-installed'
-        return ''
+        calls.append(list(argv))
+        installed = argv[-1] == 'tgt'
+        return ('install ok installed' if installed
+                else 'unknown ok not-installed')
 
     monkeypatch.setattr(packages.commands, 'run', fake_run)
-    monkeypatch.setattr(packages.os, 'geteuid', lambda: 0)
-    assert packages.ensure(['tgt', 'nasm']) == ['nasm']
-    apt = [(argv, env) for argv, env in calls if argv[0] == 'apt-get']
-    assert apt == [
-        (['apt-get', 'update', '-q'], {'DEBIAN_FRONTEND': 'noninteractive'}),
-        (['apt-get', 'install', '-y', '-q', '--no-install-recommends',
-          'nasm'], {'DEBIAN_FRONTEND': 'noninteractive'})]
-
-
-def test_ensure_without_root_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(packages, 'missing', lambda names: ['nasm'])
-    monkeypatch.setattr(packages.os, 'geteuid', lambda: 1000)
-    with pytest.raises(RealBootError, match='nasm .not root'):
-        packages.ensure(['nasm'])
+    with pytest.raises(RealBootError) as error:
+        packages.check(['tgt', 'nasm', 'socat'])
+    assert str(error.value) == ('Debian packages missing: nasm socat; '
+                                'run ./wb deps')
+    assert {argv[0] for argv in calls} == {'dpkg-query'}
+    packages.check(['tgt'])
 
 
 def test_qemu_problem_names_a_missing_binary():

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from iloemu.backends.qemu import (BootPlan, MachineRun, NetworkBoot,
-                                  QemuBackend, plan_boot)
 from iloemu.config import NicSpec, ServerSpec
 from iloemu.secret import Secret
 from iloemu.state import initial_state
 from realboot import ipxe, vm
+from realboot.backend import (BootPlan, MachineRun, NetworkBoot,
+                              QemuBackend, plan_boot)
 
 IQN = 'iqn.2024-05.org.example:vol'
 SPEC = ServerSpec('127.0.77.9', generation=10, nics=(

@@ -1,21 +1,21 @@
-"""The conductor's config and the volume data, without starting ironic."""
+"""The conductor's config, database and volume data, without loading
+ironic's config into this process."""
 from __future__ import annotations
 
 import configparser
-import doctest
 from pathlib import Path
+import stat
 
-from demo import conductor
-
-
-def test_doctests():
-    assert doctest.testmod(conductor).failed == 0
+from harness import config, database
+from harness.config import Layout
+from harness.nodes import VolumeSpec
+from harness.web import WebServer
 
 
 def _config(tmp_path: Path) -> configparser.ConfigParser:
-    text = conductor.config_text(conductor.Layout(tmp_path),
-                                 tmp_path / 'ca.pem', 'http://127.0.0.1:9',
-                                 power_wait=0)
+    text = config.config_text(Layout(tmp_path),
+                              tmp_path / 'ca.pem', 'http://127.0.0.1:9',
+                              power_wait=0)
     parser = configparser.ConfigParser(interpolation=None)
     parser.read_string(text)
     return parser
@@ -41,25 +41,38 @@ def test_config_is_an_ilo_conductor(tmp_path):
 
 
 def test_connection_data_as_cinder_gives_it():
-    plain = conductor.VolumeSpec('iqn.x:v', 0, '[2001:db8::1]:3260',
-                                 volume_id='vol-1').connection_data()
+    plain = VolumeSpec('iqn.x:v', 0, '[2001:db8::1]:3260',
+                       volume_id='vol-1').connection_data()
     assert plain['target_portal'] == '[2001:db8::1]:3260'
     assert plain['ironic_volume_uuid'] == plain['volume_id'] == 'vol-1'
     assert 'auth_method' not in plain
-    chap = conductor.VolumeSpec('iqn.x:v', 1, '192.0.2.1:3260', 'user',
-                                'Chap-secret-1').connection_data()
+    chap = VolumeSpec('iqn.x:v', 1, '192.0.2.1:3260', 'user',
+                      'Chap-secret-1').connection_data()
     assert (chap['auth_method'], chap['auth_username'],
             chap['auth_password']) == ('CHAP', 'user', 'Chap-secret-1')
 
 
 def test_web_server_serves_the_deploy_images(tmp_path):
     import urllib.request
-    web = conductor.WebServer(conductor.Layout(tmp_path))
+    web = WebServer(Layout(tmp_path))
     try:
-        for name in conductor.WebServer.DEPLOY_IMAGES:
+        for name in WebServer.DEPLOY_IMAGES:
             request = urllib.request.Request('%s/%s' % (web.url, name),
                                              method='HEAD')
             with urllib.request.urlopen(request, timeout=5) as answer:
                 assert answer.status == 200
     finally:
         web.stop()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_database_holding_secrets_is_the_owners_only(tmp_path):
+    layout = Layout(tmp_path / 'ironic')
+    config.write_config(layout, tmp_path / 'ca.pem', 'http://127.0.0.1:9')
+    assert _mode(layout.root) == 0o700
+    database.create_schema(layout)
+    assert _mode(layout.database) == 0o600
+    assert layout.database.stat().st_size > 0

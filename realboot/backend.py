@@ -1,4 +1,8 @@
-"""The qemu backend: a real VM behind the emulated iLO (real-boot tests).
+"""The qemu backend: a real VM behind an emulated iLO.
+
+It plugs into iloemu's backend interface (:class:`iloemu.backends.base.Backend`);
+iloemu knows nothing of it: a caller hands ``QemuBackend.factory(...)`` to
+``IloFleet.add(backend=...)``.
 
 When the iLO powers the server on or resets it, a qemu VM (TCG) starts
 with what the iLO holds at that moment: the boot mode picks the firmware
