@@ -1,6 +1,7 @@
 """The gate's style checks, judged on what the series changes.
 
-flake8 (with hacking, under the base's own ``[flake8]`` settings) on the
+flake8 (with hacking and flake8-import-order, under the base's own
+``[flake8]`` settings, ``import-order-style = pep8`` among them) on the
 lines the series adds; doc8 and a Sphinx HTML build on the .rst files it
 changes; ``reno lint`` on the release notes.
 """
@@ -111,10 +112,16 @@ def sphinx(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
             if any(page in line for page in pages)]
 
 
-def run_all(paths: Paths, tree: Path, since: str) -> Dict[str, List[str]]:
-    """Every check's findings; an empty list is a pass."""
+CHECKS = ("flake8", "doc8", "reno lint", "sphinx")
+
+
+def run_all(paths: Paths, tree: Path, since: str,
+            only: str = "") -> Dict[str, List[str]]:
+    """Every check's findings (or only the one named); [] is a pass."""
     files = changed(tree, since)
-    return {"flake8": flake8(paths, tree, files),
-            "doc8": doc8(paths, tree, files),
-            "reno lint": reno(paths, tree),
-            "sphinx": sphinx(paths, tree, files)}
+    checks = {"flake8": lambda: flake8(paths, tree, files),
+              "doc8": lambda: doc8(paths, tree, files),
+              "reno lint": lambda: reno(paths, tree),
+              "sphinx": lambda: sphinx(paths, tree, files)}
+    return {name: check() for name, check in checks.items()
+            if not only or name == only}
