@@ -210,8 +210,12 @@ def parser() -> argparse.ArgumentParser:
                      "uses the build folder")
     subs = top.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
-        sub = subs.add_parser(name, help=help_text, description=help_text,
-                              allow_abbrev=name not in CHILDREN)
+        sub = subs.add_parser(
+            name, help=help_text, description=help_text,
+            allow_abbrev=name not in CHILDREN, epilog="Every other "
+            "argument goes to python -m %s (./wb %s -- --help lists them)"
+            % ({"bench": "benchmark"}.get(name, name), name)
+            if name in CHILDREN else None)
         if name in LOCKED:
             sub.add_argument("--no-wait", action="store_true",
                              default=argparse.SUPPRESS,
