@@ -8,13 +8,12 @@ changes; ``reno lint`` on the release notes.
 from __future__ import annotations
 
 import re
-import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
 from typing import Dict, List, Set
 
-from workbench import git
+from workbench import git, steps
 from workbench.paths import Paths
 from workbench.venv import bin_path
 
@@ -44,9 +43,15 @@ def changed(tree: Path, since: str) -> Dict[str, Set[int]]:
 
 
 def _run(paths: Paths, tool: str, args: List[str], cwd: Path) -> str:
-    proc = subprocess.run([str(bin_path(paths, tool)), *args], cwd=cwd,
-                          capture_output=True, text=True)
-    return proc.stdout + proc.stderr
+    """Run a tool of the venv as step ``lint-<tool>``; return its output."""
+    return _step(paths, tool, args, cwd).output
+
+
+def _step(paths: Paths, tool: str, args: List[str],
+          cwd: Path) -> steps.StepRun:
+    return steps.run("lint-" + tool, [bin_path(paths, tool), *args],
+                     reports=paths.reports, cwd=cwd, where=str(paths.venv),
+                     waiting="waiting for " + tool)
 
 
 def flake8(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
@@ -83,10 +88,8 @@ def doc8(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
 
 def reno(paths: Paths, tree: Path) -> List[str]:
     """``reno lint`` problems (it needs the tree to be a git repo)."""
-    proc = subprocess.run([str(bin_path(paths, "reno")), "lint"], cwd=tree,
-                          capture_output=True, text=True)
-    return [] if proc.returncode == 0 else \
-        (proc.stdout + proc.stderr).strip().splitlines()
+    run = _step(paths, "reno", ["lint"], tree)
+    return [] if run.returncode == 0 else run.output.strip().splitlines()
 
 
 def sphinx(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:

@@ -25,11 +25,12 @@ import dataclasses
 import os
 import re
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Callable, Dict, Optional, Sequence
+
+from workbench.errors import WorkbenchError
 
 #: Seconds between progress lines.
 INTERVAL = 30.0
@@ -124,12 +125,17 @@ def run(name: str, argv: Sequence[str], *, reports: Path,
     state = {"count": 0}
     lines: list = []
     start = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            [str(a) for a in argv], cwd=cwd,
+            env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, errors="replace")
+    except OSError as error:
+        current.clear()
+        raise WorkbenchError("step %s cannot start %s: %s" % (
+            name, argv[0], error.strerror or error))
     with open(log_path, "w", encoding="utf-8", errors="replace") as log, \
-            subprocess.Popen([str(a) for a in argv], cwd=cwd,
-                             env={**os.environ, **(env or {})},
-                             stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True,
-                             errors="replace") as process:
+            process:
         pump = threading.Thread(target=_pump, daemon=True, args=(
             process.stdout, log, counter, state, lines))
         pump.start()
@@ -165,9 +171,3 @@ def interrupted() -> str:
         return "wb: interrupted"
     return "wb: interrupted during step %s (its output so far: %s)" % (
         current["name"], current["log"])
-
-
-def out(line: str) -> None:
-    """Print a line now (progress is read while it happens)."""
-    print(line, flush=True)
-    sys.stdout.flush()

@@ -136,9 +136,13 @@ def run(paths: Paths, groups: List[str],
     results: List[suite.Result] = []
     checks = suite.Result("checks")
     if "check" in groups:
+        print("[check] start: the series on pristine ironic, no port",
+              flush=True)
         check()
         checks.passed += 1
     if "lint" in groups:
+        print("[lint] start: flake8, doc8, reno lint, Sphinx on the lines "
+              "the series adds", flush=True)
         lint_checks(paths, checks)
     targets = [t for t in PROJECT_TARGETS if (root / t).is_dir()]
     for name, folders in (("project", targets),

@@ -227,6 +227,11 @@ def status(paths: Paths) -> List[str]:
         lines.append("  " + git.out(tree, "log", "-1", "--format=%h %s",
                                     commit))
     work = local_work(tree)
+    if not work and stamp.get("with_series", True):
+        changed = series.edited(paths.patches, stamp.get("patches", {}))
+        if changed:
+            work = ["%s changed in %s since the build (./wb reset builds "
+                    "them in)" % (", ".join(changed), paths.patches)]
     lines.append("  state: " + (", ".join(work) if work else
                                 "clean, matches the exported series"))
     return lines

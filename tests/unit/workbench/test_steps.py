@@ -173,3 +173,12 @@ def test_test_installs_debian_packages_only_for_groups_that_need_them(
     monkeypatch.setattr(cli.deps, "ensure", lambda *a, **k: calls.append(a))
     assert ws.wb("test", "--no-build", "--only", groups) == 0
     assert bool(calls) is deps_run
+
+
+def test_a_missing_program_is_one_line(ws, capsys):
+    # No venv: lint's tools are not there.
+    assert ws.wb("build", "--no-venv") == 0
+    assert ws.wb("lint", "--only", "reno lint") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("wb: error: step lint-reno cannot start ")
+    assert "No such file or directory" in err and "Traceback" not in err
