@@ -30,7 +30,6 @@ def _base(args: argparse.Namespace) -> base.Base:
 
 
 def _sdist(args: argparse.Namespace, paths: Paths) -> Path:
-    base.clean_leftovers(paths.cache)
     return base.fetch(_base(args), paths.cache, args.sdist)
 
 
@@ -251,6 +250,9 @@ def _run(args: argparse.Namespace, paths: Paths,
         return command(args, paths)
     with lock.build_lock(paths.build, ["wb", *argv],
                          wait=not args.no_wait):
+        # What a killed fetch left; only under the lock, as a running
+        # fetch's folder looks the same.
+        base.clean_leftovers(paths.cache)
         return command(args, paths)
 
 

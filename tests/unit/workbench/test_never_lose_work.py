@@ -176,7 +176,10 @@ def test_leftover_staging_folders_are_removed(ws, capsys):
     # moving the old tree aside and the new one in.
     (ws.build / "ironic.abc123" / "ironic" / ".git").mkdir(parents=True)
     (ws.build / "ironic.def456" / "old" / "ironic").mkdir(parents=True)
+    # A fetch killed while it downloaded into the cache.
+    (ws.cache / ".fetch.xyz").mkdir(parents=True)
     assert ws.wb("build", "--no-venv") == 0
+    assert not (ws.cache / ".fetch.xyz").exists()
     assert "up to date" in capsys.readouterr().out
     assert sorted(p.name for p in ws.build.iterdir()
                   if not p.name.startswith(".")) == ["ironic"]
