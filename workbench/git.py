@@ -85,7 +85,7 @@ def stash_count(repo: Path) -> int:
 def branches(repo: Path) -> List[str]:
     """Local branch names."""
     text = out(repo, "for-each-ref", "--format=%(refname:short)",
-                "refs/heads")
+               "refs/heads")
     return text.split() if text else []
 
 

@@ -169,8 +169,8 @@ def _fake_venv(ws):
 def test_demo_hands_its_arguments_to_the_child(ws, monkeypatch):
     from workbench import children, deps
     ran = []
-    monkeypatch.setattr(children, "run", lambda cmd, cwd: ran.append(cmd)
-                        or 3)
+    monkeypatch.setattr(children, "run",
+                        lambda cmd, cwd: ran.append(cmd) or 3)
     monkeypatch.setattr(deps, "ensure", lambda *a, **k: ran.append("deps"))
     python = _fake_venv(ws)
     assert ws.wb("demo", "--no-venv", "--boot", "--boot-timeout", "5",
@@ -197,8 +197,8 @@ def test_bench_needs_the_series_venv(ws, capsys):
 def test_bench_runs_one_child_with_both_pythons(ws, monkeypatch):
     from workbench import children, cli, tree, venv
     ran = []
-    monkeypatch.setattr(children, "run", lambda cmd, cwd: ran.append(cmd)
-                        or 0)
+    monkeypatch.setattr(children, "run",
+                        lambda cmd, cwd: ran.append(cmd) or 0)
     monkeypatch.setattr(cli.base, "fetch", lambda *a, **k: ws.sdist)
     monkeypatch.setattr(tree, "build", lambda *a, **k: True)
     monkeypatch.setattr(venv, "ensure", lambda paths, version:

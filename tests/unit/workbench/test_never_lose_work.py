@@ -98,8 +98,8 @@ def test_export_refuses_to_delete_an_unlisted_patch(ws, commit, capsys):
     assert received.read_text() == "From someone\n"
 
 
-def test_export_refuses_to_overwrite_a_hand_edited_patch(ws, commit,
-                                                        capsys):
+def test_export_refuses_to_overwrite_a_hand_edited_patch(
+        ws, commit, capsys):
     _exported(ws, commit)
     patch = ws.patches / "0002-Change-2.patch"
     patch.write_bytes(patch.read_bytes().replace(b"Change 2", b"Better"))

@@ -64,10 +64,9 @@ def test_a_slow_step_prints_progress_and_keeps_its_log(tmp_path, capsys,
                     reports=tmp_path, where="/b/venv", counter=counter,
                     interval=0.01)
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("[unit] start: %s %s" % (sys.executable,
-                                                       script))
-    assert out[0].endswith(" in /b/venv (log: %s)" % (tmp_path /
-                                                       "unit.log"))
+    log = tmp_path / "unit.log"
+    assert out[0] == "[unit] start: %s %s in /b/venv (log: %s)" % (
+        sys.executable, script, log)
     assert waits[:2] == [0.01, 0.01]
     progress = out[1:]
     assert len(progress) == 2
