@@ -128,11 +128,11 @@ def _need_venv(paths: Paths) -> None:
 
 
 def do_demo(args: argparse.Namespace, paths: Paths) -> int:
-    """Build, then run ``python -m demo ARGS`` in the venv."""
-    do_build(args, paths)
-    _need_venv(paths)
+    """Install deps, build, then run ``python -m demo ARGS`` in the venv."""
     if not args.no_deps:
         deps.ensure(ROOT / "bindep.txt", paths.reports)
+    do_build(args, paths)
+    _need_venv(paths)
     return children.run(children.demo_command(paths, args.child_args), ROOT)
 
 
