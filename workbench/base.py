@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -88,26 +89,39 @@ def _download(base: Base, dest: Path) -> Path:
 def fetch(base: Base, cache_dir: Path, sdist: Path | None = None) -> Path:
     """Return the verified sdist of ``base`` in ``cache_dir``.
 
-    A cached file is verified again and used; otherwise the sdist is taken
-    from ``sdist`` (a local file) or downloaded, verified in a temporary
-    folder, and only then put into the cache.
+    A cached file is verified again and used. A cached file with another
+    hash (a killed copy, a damaged disk) is named, removed and fetched
+    again. Otherwise the sdist is taken from ``sdist`` (a local file) or
+    downloaded, verified in a temporary folder beside the cache, and only
+    then moved into it (one rename, so a kill leaves no half file).
 
     :raises: WorkbenchError on a failed download or a wrong hash.
     """
     cached = cache_dir / base.filename
     if cached.is_file() and sdist is None:
-        verify(cached, base)
-        return cached
-    with tempfile.TemporaryDirectory() as tmp:
+        actual = sha256_of(cached)
+        if actual == base.sha256:
+            return cached
+        print("wb: cached %s has sha256 %s, expected %s: removed, "
+              "fetching it again" % (cached, actual, base.sha256),
+              flush=True)
+        cached.unlink()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".fetch.", dir=cache_dir) as tmp:
         if sdist is not None:
             candidate = Path(tmp) / base.filename
             shutil.copyfile(sdist, candidate)
         else:
             candidate = _download(base, Path(tmp))
         verify(candidate, base)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(candidate), cached)
+        os.replace(candidate, cached)
     return cached
+
+
+def clean_leftovers(cache_dir: Path) -> None:
+    """Remove the temporary folders a killed fetch left in the cache."""
+    for left in cache_dir.glob(".fetch.*"):
+        shutil.rmtree(left, ignore_errors=True)
 
 
 def unpack(sdist: Path, dest: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Sequence
+from typing import List, Sequence
 
 from workbench.errors import WorkbenchError
 
@@ -74,3 +74,32 @@ def commits(repo: Path, rev_range: str) -> Sequence[str]:
     """Commit ids of ``rev_range``, oldest first."""
     text = out(repo, "rev-list", "--reverse", rev_range)
     return text.split() if text else []
+
+
+def stash_count(repo: Path) -> int:
+    """How many entries ``git stash list`` shows."""
+    text = out(repo, "stash", "list")
+    return len(text.splitlines()) if text else 0
+
+
+def branches(repo: Path) -> List[str]:
+    """Local branch names."""
+    text = out(repo, "for-each-ref", "--format=%(refname:short)",
+               "refs/heads")
+    return text.split() if text else []
+
+
+# Files in the git folder that say an operation stopped half way.
+_IN_PROGRESS = (("rebase-merge", "a rebase"), ("rebase-apply", "a rebase "
+                "or git am"), ("MERGE_HEAD", "a merge"),
+                ("CHERRY_PICK_HEAD", "a cherry-pick"),
+                ("REVERT_HEAD", "a revert"), ("BISECT_LOG", "a bisect"))
+
+
+def in_progress(repo: Path) -> str:
+    """The operation stopped half way in ``repo`` ('' when none)."""
+    git_dir = repo / ".git"
+    for name, what in _IN_PROGRESS:
+        if (git_dir / name).exists():
+            return what
+    return ""

@@ -1,19 +1,19 @@
 """The gate's style checks, judged on what the series changes.
 
-flake8 (with hacking, under the base's own ``[flake8]`` settings) on the
+flake8 (with hacking and flake8-import-order, under the base's own
+``[flake8]`` settings, ``import-order-style = pep8`` among them) on the
 lines the series adds; doc8 and a Sphinx HTML build on the .rst files it
 changes; ``reno lint`` on the release notes.
 """
 from __future__ import annotations
 
 import re
-import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
 from typing import Dict, List, Set
 
-from workbench import git
+from workbench import git, steps
 from workbench.paths import Paths
 from workbench.venv import bin_path
 
@@ -43,9 +43,15 @@ def changed(tree: Path, since: str) -> Dict[str, Set[int]]:
 
 
 def _run(paths: Paths, tool: str, args: List[str], cwd: Path) -> str:
-    proc = subprocess.run([str(bin_path(paths, tool)), *args], cwd=cwd,
-                          capture_output=True, text=True)
-    return proc.stdout + proc.stderr
+    """Run a tool of the venv as step ``lint-<tool>``; return its output."""
+    return _step(paths, tool, args, cwd).output
+
+
+def _step(paths: Paths, tool: str, args: List[str],
+          cwd: Path) -> steps.StepRun:
+    return steps.run("lint-" + tool, [bin_path(paths, tool), *args],
+                     reports=paths.reports, cwd=cwd, where=str(paths.venv),
+                     waiting="waiting for " + tool)
 
 
 def flake8(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
@@ -82,10 +88,8 @@ def doc8(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
 
 def reno(paths: Paths, tree: Path) -> List[str]:
     """``reno lint`` problems (it needs the tree to be a git repo)."""
-    proc = subprocess.run([str(bin_path(paths, "reno")), "lint"], cwd=tree,
-                          capture_output=True, text=True)
-    return [] if proc.returncode == 0 else \
-        (proc.stdout + proc.stderr).strip().splitlines()
+    run = _step(paths, "reno", ["lint"], tree)
+    return [] if run.returncode == 0 else run.output.strip().splitlines()
 
 
 def sphinx(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
@@ -111,10 +115,16 @@ def sphinx(paths: Paths, tree: Path, files: Dict[str, Set[int]]) -> List[str]:
             if any(page in line for page in pages)]
 
 
-def run_all(paths: Paths, tree: Path, since: str) -> Dict[str, List[str]]:
-    """Every check's findings; an empty list is a pass."""
+CHECKS = ("flake8", "doc8", "reno lint", "sphinx")
+
+
+def run_all(paths: Paths, tree: Path, since: str,
+            only: str = "") -> Dict[str, List[str]]:
+    """Every check's findings (or only the one named); [] is a pass."""
     files = changed(tree, since)
-    return {"flake8": flake8(paths, tree, files),
-            "doc8": doc8(paths, tree, files),
-            "reno lint": reno(paths, tree),
-            "sphinx": sphinx(paths, tree, files)}
+    checks = {"flake8": lambda: flake8(paths, tree, files),
+              "doc8": lambda: doc8(paths, tree, files),
+              "reno lint": lambda: reno(paths, tree),
+              "sphinx": lambda: sphinx(paths, tree, files)}
+    return {name: check() for name, check in checks.items()
+            if not only or name == only}

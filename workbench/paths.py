@@ -15,6 +15,8 @@ class Paths:
     port: Path = ROOT / "port"
     build: Path = ROOT / "build"
     cache: Path = ROOT / ".cache" / "sdist"
+    tools: Path = ROOT / "requirements" / "tools.txt"
+    project: Path = ROOT
 
     @property
     def tree(self) -> Path:
@@ -28,10 +30,15 @@ class Paths:
 
     @property
     def constraints(self) -> Path:
-        """Exact versions of every package installed into the venv."""
+        """Exact versions of ironic's packages (the tools: ``tools``)."""
         return self.port / "constraints.txt"
 
     @property
     def exclusions(self) -> Path:
         """Unit tests that cannot run on 3.11, one regex a line."""
         return self.port / "exclusions.txt"
+
+    @property
+    def reports(self) -> Path:
+        """Each step's log, and the test reports."""
+        return self.build / "reports"

@@ -5,11 +5,12 @@ comment and blank lines are ignored.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import List
+from typing import Dict, List
 
 from workbench import git
 from workbench.errors import WorkbenchError
@@ -42,20 +43,69 @@ def parse_series(text: str) -> List[str]:
     return [name for name in names if name]
 
 
-def read_series(patch_dir: Path) -> List[Path]:
+def plain_name(name: str) -> bool:
+    """True for a file name that stays inside the patch folder.
+
+    >>> [plain_name(n) for n in ('0001-a.patch', '../../etc/passwd',
+    ...                          'sub/x.patch', '..', '.hidden')]
+    [True, False, False, False, False]
+    """
+    return bool(name) and "/" not in name and "\\" not in name and \
+        not name.startswith(".")
+
+
+def read_series(patch_dir: Path, *, required: bool = False) -> List[Path]:
     """The patch files named by ``patch_dir/series``, checked to exist.
 
-    A missing order file is an empty series.
+    A missing order file is an empty series, unless ``required``: then a
+    missing or empty one is an error.
+
+    :raises: WorkbenchError for an entry that is not a plain file name in
+        ``patch_dir``, for a missing patch file and (``required``) for an
+        empty series.
     """
     order = patch_dir / SERIES_FILE
-    if not order.is_file():
-        return []
-    paths = [patch_dir / name for name in parse_series(order.read_text())]
+    names = parse_series(order.read_text()) if order.is_file() else []
+    if required and not names:
+        raise WorkbenchError(
+            "%s %s: there is no series to check (run ./wb export from a "
+            "built tree)" % (order, "names no patches" if order.is_file()
+                             else "is missing"))
+    bad = [name for name in names if not plain_name(name)]
+    if bad:
+        raise WorkbenchError(
+            "%s names %s: entries must be plain file names inside %s"
+            % (order, ", ".join(repr(name) for name in bad), patch_dir))
+    paths = [patch_dir / name for name in names]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
         raise WorkbenchError("series names missing patch files: %s"
                              % ", ".join(missing))
     return paths
+
+
+def digests(patch_dir: Path) -> Dict[str, str]:
+    """sha256 of the order file and each patch it names, by file name."""
+    files = [patch_dir / SERIES_FILE] + read_series(patch_dir)
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in files if path.is_file()}
+
+
+def strangers(patch_dir: Path) -> List[str]:
+    """Patch files in ``patch_dir`` the order file does not name."""
+    named = {path.name for path in read_series(patch_dir)}
+    return sorted(path.name for path in patch_dir.glob("*.patch")
+                  if path.name not in named)
+
+
+def edited(patch_dir: Path, recorded: Dict[str, str]) -> List[str]:
+    """Files of the series whose bytes differ from ``recorded``.
+
+    ``recorded`` is what the tree was built from (or last exported to).
+    """
+    now = digests(patch_dir)
+    return sorted(name for name in set(now) | set(recorded)
+                  if now.get(name) != recorded.get(name))
 
 
 def _failing_file(output: str) -> str:
@@ -96,7 +146,8 @@ def apply(repo: Path, patches: List[Path]) -> None:
 def export(repo: Path, since: str, patch_dir: Path) -> List[str]:
     """Regenerate ``patch_dir`` from the commits ``since..HEAD`` of repo.
 
-    Old patch files are replaced; the order file is rewritten.
+    The patch files of the old series are replaced; the order file is
+    rewritten. The caller has checked that nothing else is lost.
 
     :raises: WorkbenchError when the work tree is dirty.
     :returns: the new patch file names, in order.
@@ -104,13 +155,14 @@ def export(repo: Path, since: str, patch_dir: Path) -> List[str]:
     if git.is_dirty(repo):
         raise WorkbenchError("%s has uncommitted changes: commit them (or "
                              "stash them) before exporting" % repo)
+    old = read_series(patch_dir)
     with tempfile.TemporaryDirectory() as tmp:
         git.git(repo, "format-patch", "-q", *FORMAT_PATCH_OPTS,
                 "-o", tmp, "%s..HEAD" % since)
         new = sorted(Path(tmp).glob("*.patch"))
         patch_dir.mkdir(parents=True, exist_ok=True)
-        for old in patch_dir.glob("*.patch"):
-            old.unlink()
+        for patch in old:
+            patch.unlink()
         for patch in new:
             shutil.copyfile(patch, patch_dir / patch.name)
     names = [patch.name for patch in new]

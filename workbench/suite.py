@@ -4,11 +4,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import subprocess
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import List, Sequence
 
+from workbench import steps
 from workbench.paths import Paths
 from workbench.venv import bin_path
 
@@ -24,7 +24,7 @@ class Result:
     excluded: int = 0
     seconds: float = 0.0
     failing: List[str] = dataclasses.field(default_factory=list)
-    ran: bool = True
+    log: str = ""
 
     def line(self) -> str:
         """One summary line.
@@ -78,10 +78,12 @@ def parse_stestr(output: str) -> dict:
 
 def run_unit_suite(paths: Paths, tree: Path, name: str,
                    concurrency: int = 2,
-                   filters: Sequence[str] = ()) -> Result:
-    """Run the ironic unit suite of ``tree`` with stestr.
+                   filters: Sequence[str] = (),
+                   step: str = "unit") -> Result:
+    """Run the ironic unit suite of ``tree`` with stestr, as a step.
 
     :param filters: test id regexes to run; all tests when empty.
+    :param step: the step's name (and its log's).
     """
     stestr = str(bin_path(paths, "stestr"))
     patterns = read_exclusions(paths.exclusions)
@@ -93,12 +95,12 @@ def run_unit_suite(paths: Paths, tree: Path, name: str,
                                 capture_output=True, text=True).stdout
         excluded = sum(1 for test_id in listed.split()
                        if any(re.search(p, test_id) for p in patterns))
-    start = time.monotonic()
-    proc = subprocess.run(args, cwd=tree, capture_output=True, text=True)
-    result = Result(name, excluded=excluded,
-                    seconds=time.monotonic() - start,
-                    **parse_stestr(proc.stdout))
-    if proc.returncode != 0:
+    run = steps.run(step, args, reports=paths.reports, cwd=tree,
+                    where="%s, tree %s" % (paths.venv, tree),
+                    counter=steps.stestr_results)
+    result = Result(name, excluded=excluded, seconds=run.seconds,
+                    log=str(run.log), **parse_stestr(run.output))
+    if run.returncode != 0:
         failing = subprocess.run([stestr, "failing", "--list"], cwd=tree,
                                  capture_output=True, text=True).stdout
         result.failing = sorted(failing.split())
@@ -106,7 +108,7 @@ def run_unit_suite(paths: Paths, tree: Path, name: str,
             # Discovery or import errors: nothing ran, say so.
             result.failed = max(1, len(result.failing))
             result.failing = result.failing or [
-                "stestr run failed: " + proc.stdout[-2000:]]
+                "stestr run failed: " + run.output[-2000:]]
     return result
 
 
@@ -125,20 +127,22 @@ def touched_test_modules(names: Sequence[str]) -> List[str]:
 
 def run_pytest(paths: Paths, name: str, targets: Sequence[str],
                cwd: Path, extra: Sequence[str] = ()) -> Result:
-    """Run pytest on ``targets`` in the venv; count from its JUnit XML."""
-    report = paths.build / "reports" / (name + ".xml")
+    """Run pytest on ``targets`` in the venv, as step ``name``.
+
+    Counts come from its JUnit XML.
+    """
+    report = paths.reports / (name + ".xml")
     report.parent.mkdir(parents=True, exist_ok=True)
     report.unlink(missing_ok=True)
-    start = time.monotonic()
-    proc = subprocess.run(
-        [str(bin_path(paths, "python")), "-m", "pytest", "-q",
-         "-p", "no:cacheprovider", "--junitxml", str(report), *extra,
-         *targets], cwd=cwd, capture_output=True, text=True)
-    result = Result(name, seconds=time.monotonic() - start)
+    run = steps.run(name, [bin_path(paths, "python"), "-m", "pytest", "-q",
+                           "-p", "no:cacheprovider", "--junitxml",
+                           str(report), *extra, *targets],
+                    reports=paths.reports, cwd=cwd, where=str(paths.venv),
+                    counter=steps.pytest_results)
+    result = Result(name, seconds=run.seconds, log=str(run.log))
     if not report.is_file():
         result.failed = 1
-        result.failing = ["pytest did not run: " + proc.stdout[-2000:]
-                          + proc.stderr[-2000:]]
+        result.failing = ["pytest did not run: " + run.output[-2000:]]
         return result
     for case in ET.parse(report).getroot().iter("testcase"):
         test_id = "%s::%s" % (case.get("classname"), case.get("name"))
@@ -150,6 +154,4 @@ def run_pytest(paths: Paths, name: str, targets: Sequence[str],
             result.failing.append(test_id)
         else:
             result.passed += 1
-    if result.failed:
-        result.failing.append(proc.stdout[-4000:])
     return result

@@ -67,6 +67,18 @@ class Workspace:
                 for p in sorted(self.patches.iterdir())}
 
 
+@pytest.fixture(autouse=True)
+def no_apt(monkeypatch) -> None:
+    """apt never runs from a test: deps' steps fail unless a test mocks."""
+    import types
+
+    from workbench import deps
+
+    def refuse(name, argv, **kwargs):
+        raise AssertionError("a test tried to run %s" % " ".join(argv))
+    monkeypatch.setattr(deps, "steps", types.SimpleNamespace(run=refuse))
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path)

@@ -103,7 +103,8 @@ def test_patch_that_does_not_apply(ws, commit, capsys):
     assert "ironic/latin1.txt" in err
     # No half-made tree is left; the last good one stays as it was and is
     # no longer taken as up to date.
-    assert sorted(p.name for p in ws.build.iterdir()) == ["ironic"]
+    assert sorted(p.name for p in ws.build.iterdir()
+                  if not p.name.startswith(".")) == ["ironic"]
     assert git.out(ws.tree, "rev-parse", "HEAD") == head
     assert ws.wb("build", "--no-venv") == 1
 
@@ -152,37 +153,71 @@ def test_unknown_base_needs_a_hash(ws, capsys):
 
 
 def test_demo_builds_first_and_needs_the_venv(ws, capsys):
-    assert ws.wb("demo", "--no-venv") == 1
+    assert ws.wb("demo", "--no-venv", "--no-deps") == 1
     assert (ws.tree / ".git").is_dir()  # it built before it ran
     err = capsys.readouterr().err
     assert "no virtualenv" in err and "--no-venv" in err
 
 
+def _fake_venv(ws):
+    python = ws.build / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    return python
+
+
+def test_demo_hands_its_arguments_to_the_child(ws, monkeypatch):
+    from workbench import children, deps
+    ran = []
+    monkeypatch.setattr(children, "run",
+                        lambda cmd, cwd: ran.append(cmd) or 3)
+    monkeypatch.setattr(deps, "ensure", lambda *a, **k: ran.append("deps"))
+    python = _fake_venv(ws)
+    assert ws.wb("demo", "--no-venv", "--boot", "--boot-timeout", "5",
+                 "--no-boot-chap") == 3
+    assert ran == ["deps", [str(python), "-m", "demo", "--boot",
+                            "--boot-timeout", "5", "--no-boot-chap"]]
+    ran.clear()
+    assert ws.wb("demo", "--no-venv", "--no-deps", "--", "--help") == 3
+    assert ran == [[str(python), "-m", "demo", "--help"]]
+
+
+def test_other_commands_refuse_unknown_arguments(ws, capsys):
+    with pytest.raises(SystemExit):
+        ws.wb("build", "--boot")
+    assert "unrecognized arguments: --boot" in capsys.readouterr().err
+
+
 def test_bench_needs_the_series_venv(ws, capsys):
-    assert ws.wb("bench", "--quick") == 1
+    assert ws.wb("bench", "--no-venv", "--quick") == 1
     err = capsys.readouterr().err
-    assert "no virtualenv" in err and "./wb build" in err
+    assert "no virtualenv" in err
+
+
+def test_bench_runs_one_child_with_both_pythons(ws, monkeypatch):
+    from workbench import children, cli, tree, venv
+    ran = []
+    monkeypatch.setattr(children, "run",
+                        lambda cmd, cwd: ran.append(cmd) or 0)
+    monkeypatch.setattr(cli.base, "fetch", lambda *a, **k: ws.sdist)
+    monkeypatch.setattr(tree, "build", lambda *a, **k: True)
+    monkeypatch.setattr(venv, "ensure", lambda paths, version:
+                        ran.append((paths.build, version)))
+    python = _fake_venv(ws)
+    assert ws.wb("bench", "--no-venv", "--quick", "--only", "gen9") == 0
+    upstream = ws.build / "upstream"
+    assert ran == [(upstream, "10.1.7"), [
+        str(python), "-m", "benchmark", "--series-python", str(python),
+        "--upstream-python", str(upstream / "venv/bin/python"),
+        "--out-dir", str(ws.build / "reports"), "--quick", "--only",
+        "gen9"]]
 
 
 def test_bench_builds_upstream_beside_the_series(tmp_path):
-    from workbench import cli
+    from workbench import children, cli
     from workbench.paths import Paths
     paths = Paths(build=tmp_path)
     assert cli.upstream_paths(paths).tree == tmp_path / "upstream" / "ironic"
     assert cli.upstream_paths(paths, tmp_path / "u").venv == \
         tmp_path / "u" / "venv"
-    assert cli.UPSTREAM_VERSION in base.KNOWN_SHA256
-
-
-def test_bench_full_by_default():
-    import argparse
-    from pathlib import Path
-    from workbench import cli
-    args = cli.parser().parse_args(["bench"])
-    command = cli.bench_command(Path("/p"), "upstream", Path("/o"), args)
-    assert "--runs" not in command and "--nodes" not in command
-    quick = cli.bench_command(Path("/p"), "upstream", Path("/o"),
-                              argparse.Namespace(quick=True, runs=7,
-                                                 only="gen9"))
-    assert quick[-7:] == ["--runs", "7", "--nodes", "1", "10", "--only",
-                          "gen9"]
+    assert children.UPSTREAM_VERSION in base.KNOWN_SHA256

@@ -56,6 +56,18 @@ def test_constraints_pin_every_package_exactly():
     assert venv.pinned(Paths().constraints, "pysnmp").startswith("pysnmp==4.")
 
 
+def test_tools_are_pinned_apart_from_ironics_pins():
+    def names(path):
+        lines = [line for line in path.read_text().splitlines()
+                 if line and not line.startswith("#")]
+        assert all("==" in line for line in lines)
+        return {line.split("==")[0].lower() for line in lines}
+    tools, pins = names(Paths().tools), names(Paths().constraints)
+    assert {"flake8", "hacking", "flake8-import-order", "doc8", "reno",
+            "pytest", "sphinx"} <= tools
+    assert not tools & pins
+
+
 def _patch_folders(tmp_path):
     folder = tmp_path / "port" / "patches"
     (folder / "10.1.7").mkdir(parents=True)

@@ -1,0 +1,186 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""``./wb test``: the test groups and checks, in order, as steps.
+
+Groups, in the order they run (``--only`` picks some, ``--no-GROUP``
+leaves one out):
+
+* ``check``: the series applies to the pristine base;
+* ``lint``: the gate's style checks on the series;
+* ``project``: this project's own tests and doctests (pytest);
+* ``functional``: patched ironic + proliantutils + emulated iLOs;
+* ``realboot``: qemu VMs boot through the patched ironic;
+* ``unit``: ironic's unit suite on the patched tree (stestr);
+* ``gate``: the same suite on base + port, failing sets compared;
+* ``each``: the touched tests at every patch alone.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable, List
+
+from workbench import git, lint, suite, tree
+from workbench.errors import WorkbenchError
+from workbench.paths import Paths
+
+GROUPS = ("check", "lint", "project", "functional", "realboot", "unit",
+          "gate", "each")
+# Groups that need the Debian packages of bindep.txt.
+NEEDS_DEPS = ("realboot",)
+# Folders of this project's own tests and packages (doctests).
+PROJECT_TARGETS = ("tests/unit", "workbench", "iloemu", "realboot",
+                   "harness", "demo", "benchmark")
+
+
+def parse_groups(text: str) -> List[str]:
+    """The groups of ``--only a,b``, checked.
+
+    >>> parse_groups('unit, functional')
+    ['unit', 'functional']
+    """
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in GROUPS]
+    if unknown or not names:
+        raise WorkbenchError("--only %s: groups are %s" % (
+            text, ", ".join(GROUPS)))
+    return names
+
+
+def selected(only: str, left_out: List[str]) -> List[str]:
+    """The groups to run, in their order.
+
+    >>> selected('', ['realboot', 'each'])
+    ['check', 'lint', 'project', 'functional', 'unit', 'gate']
+    >>> selected('unit,check', [])
+    ['check', 'unit']
+    """
+    wanted = parse_groups(only) if only else GROUPS
+    return [name for name in GROUPS if name in wanted and
+            name not in left_out]
+
+
+def lint_checks(paths: Paths, checks: suite.Result,
+                only: str = "") -> None:
+    """Run the style checks on the series, counting each as a check."""
+    for name, findings in lint.run_all(paths, paths.tree, tree.PORT_TAG,
+                                       only=only).items():
+        print("%s: %s" % (name, "%d findings" % len(findings)
+                          if findings else "clean"), flush=True)
+        for finding in findings:
+            print("  " + finding)
+        if findings:
+            checks.failed += 1
+            checks.failing.append("%s: %d findings" % (name, len(findings)))
+        else:
+            checks.passed += 1
+
+
+def worktree(paths: Paths, rev: str, name: str) -> Path:
+    """A detached work tree of ``rev`` beside the built tree."""
+    path = paths.build / name
+    if path.exists():
+        shutil.rmtree(path)
+    git.git(paths.tree, "worktree", "prune")
+    git.git(paths.tree, "worktree", "add", "-q", "--detach", str(path), rev)
+    return path
+
+
+# Tests every patch must pass on its own, besides the test modules the
+# series touches.
+EACH_PATCH_TESTS = ("ironic.tests.unit.drivers.modules.ilo",)
+
+
+def check_each_patch(paths: Paths, checks: suite.Result) -> None:
+    """Run, at every patch of the series, the tests the series touches."""
+    changed = git.out(paths.tree, "diff", "--name-only",
+                      "%s..HEAD" % tree.PORT_TAG).split()
+    filters = sorted(set(EACH_PATCH_TESTS) |
+                     set(suite.touched_test_modules(changed)))
+    commits = git.commits(paths.tree, "%s..HEAD" % tree.PORT_TAG)
+    for number, commit in enumerate(commits, 1):
+        path = worktree(paths, commit, "ironic-each")
+        # A module the series adds later does not exist yet: skip it.
+        present = [f for f in filters if f in EACH_PATCH_TESTS or
+                   (path / (f.replace(".", "/") + ".py")).is_file()]
+        result = suite.run_unit_suite(paths, path,
+                                      "patch %d alone" % number,
+                                      filters=present,
+                                      step="each-%02d" % number)
+        print(result.line(), flush=True)
+        if result.failed or not result.passed:
+            checks.failed += 1
+            checks.failing.append("patch %d alone: %s (log: %s)" % (
+                number, ", ".join(result.failing) or "no test ran",
+                result.log))
+        else:
+            checks.passed += 1
+
+
+def run(paths: Paths, groups: List[str],
+        check: Callable[[], None], root: Path) -> int:
+    """Run ``groups``; print each result, the failures and the total.
+
+    :param check: the ``check`` group (it needs the sdist).
+    :returns: the exit code, 1 if anything failed.
+    """
+    results: List[suite.Result] = []
+    checks = suite.Result("checks")
+    if "check" in groups:
+        print("[check] start: the series on pristine ironic, no port",
+              flush=True)
+        check()
+        checks.passed += 1
+    if "lint" in groups:
+        print("[lint] start: flake8, doc8, reno lint, Sphinx on the lines "
+              "the series adds", flush=True)
+        lint_checks(paths, checks)
+    targets = [t for t in PROJECT_TARGETS if (root / t).is_dir()]
+    for name, folders in (("project", targets),
+                          ("functional", ["tests/functional"]),
+                          ("realboot", ["tests/realboot"])):
+        if name in groups:
+            results.append(suite.run_pytest(paths, name, folders, root))
+            print(results[-1].line(), flush=True)
+    patched = None
+    if "unit" in groups or "gate" in groups:
+        patched = suite.run_unit_suite(paths, paths.tree,
+                                       "ironic unit suite (patched)")
+        results.append(patched)
+        print(patched.line(), flush=True)
+    if "gate" in groups:
+        unpatched = suite.run_unit_suite(
+            paths, worktree(paths, tree.PORT_TAG, "ironic-port"),
+            "ironic unit suite (base+port)", step="gate")
+        print(unpatched.line(), flush=True)
+        new = sorted(set(patched.failing) - set(unpatched.failing))
+        gone = sorted(set(unpatched.failing) - set(patched.failing))
+        print("regression gate: %d failing on base+port, %d on "
+              "base+port+series, new: %s, fixed: %s" % (
+                  len(unpatched.failing), len(patched.failing),
+                  new or "none", gone or "none"), flush=True)
+        if new or gone:
+            checks.failed += 1
+            checks.failing.append("regression gate (logs: %s, %s)"
+                                  % (patched.log, unpatched.log))
+        else:
+            checks.passed += 1
+    if "each" in groups:
+        check_each_patch(paths, checks)
+    results.append(checks)
+    for result in results:
+        if result.failed and result.log:
+            print("FAILED [%s] see %s" % (result.name, result.log))
+        for failing in result.failing:
+            print("FAILED [%s] %s" % (result.name, failing))
+    print(suite.total_line(results))
+    return 1 if any(r.failed for r in results) else 0
