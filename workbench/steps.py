@@ -40,8 +40,10 @@ current: Dict[str, str] = {}
 
 # A stestr (subunit-trace) result line: "{0} test.id [0.1s] ... ok".
 _STESTR = re.compile(r"^\{\d+\} \S+ .*\.\.\. (ok|FAILED|SKIPPED)")
-# pytest -q progress: "..F.s.  [ 42%]".
-_PYTEST = re.compile(r"^([.FEsxX]+)\s*(\[\s*\d+%\])?\s*$")
+# pytest -v: one line a test, "tests/x.py::test_a PASSED    [ 42%]"
+# (-q would put a whole row of results on one line, which ends only when
+# the row is full: too late for progress).
+_PYTEST = re.compile(r"::\S.* (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
 # pip: a package it is about to install.
 _PIP = re.compile(r"^(Collecting|Processing|Obtaining) ")
 
@@ -58,15 +60,16 @@ def stestr_results(line: str) -> int:
 
 
 def pytest_results(line: str) -> int:
-    """Tests a line of ``pytest -q`` progress reports.
+    """Tests a line of ``pytest -v`` output reports.
 
-    >>> pytest_results('..F.s                    [ 42%]')
-    5
+    >>> pytest_results('tests/x.py::test_a[9-chap] PASSED       [ 42%]')
+    1
+    >>> pytest_results('tests/x.py::T::test_b XFAIL (stale CHAP)  [ 50%]')
+    1
     >>> pytest_results('tests/x.py:3: error')
     0
     """
-    match = _PYTEST.match(line)
-    return len(match.group(1)) if match else 0
+    return 1 if _PYTEST.search(line) else 0
 
 
 def pip_results(line: str) -> int:

@@ -146,7 +146,7 @@ def run_pytest(paths: Paths, name: str, targets: Sequence[str],
     report = paths.reports / (name + ".xml")
     report.parent.mkdir(parents=True, exist_ok=True)
     report.unlink(missing_ok=True)
-    run = steps.run(name, [bin_path(paths, "python"), "-m", "pytest", "-q",
+    run = steps.run(name, [bin_path(paths, "python"), "-m", "pytest", "-v",
                            "-p", "no:cacheprovider", "--junitxml",
                            str(report), *extra, *targets],
                     reports=paths.reports, cwd=cwd, where=str(paths.venv),
