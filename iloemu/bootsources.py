@@ -13,9 +13,9 @@
 """The boot options the firmware reports, derived from the server's state.
 
 A real BIOS tells iLO its boot options at POST; here they follow from the
-disk, the NICs, the virtual CD and the iSCSI attempts.  ``offer_pending``
-picks which iSCSI settings make an iSCSI option appear: the pending ones
-(default) or only those applied by the last reset.
+disk, the NICs, the virtual CD and the iSCSI attempts.  ``offered`` names
+the attempts whose iSCSI option is listed (the firmware model decides:
+iloemu.firmware); by default the pending enabled ones with a target.
 
 >>> from iloemu.config import ServerSpec
 >>> from iloemu.state import initial_state
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from typing import List, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 from iloemu.state import IscsiAttempt, Nic, ServerState
 
@@ -106,28 +106,38 @@ def _iscsi(nic: Nic, attempt: IscsiAttempt, generation: int) -> BootSource:
                       path, nic.device_path, 'iscsi')
 
 
+def pending_offered(state: ServerState) -> Mapping[str, IscsiAttempt]:
+    """The pending enabled attempts with a target (the lenient model)."""
+    return {source: attempt
+            for source, attempt in state.iscsi_pending.attempts.items()
+            if attempt.enabled and attempt.target_name}
+
+
 def boot_sources(state: ServerState, generation: int,
-                 offer_pending: bool = True) -> List[BootSource]:
+                 offered: Optional[Mapping[str, IscsiAttempt]] = None
+                 ) -> List[BootSource]:
     """All boot options, disk first, then NICs, iSCSI and the virtual CD."""
-    iscsi = state.iscsi_pending if offer_pending else state.iscsi_current
+    if offered is None:
+        offered = pending_offered(state)
     sources = [_disk(generation)]
     for nic in state.nics:
         if nic.boot_capable:
             sources += _pxe(nic, generation)
     for nic in state.nics:
-        attempt = iscsi.attempts.get(nic.nic_boot or '')
-        if attempt and attempt.enabled and attempt.target_name:
+        attempt = offered.get(nic.nic_boot or '')
+        if attempt is not None:
             sources.append(_iscsi(nic, attempt, generation))
     sources.append(_cd(generation))
     return sources
 
 
 def uefi_targets(state: ServerState, generation: int,
-                 offer_pending: bool = True) -> List[BootSource]:
+                 offered: Optional[Mapping[str, IscsiAttempt]] = None
+                 ) -> List[BootSource]:
     """What UefiTargetBootSourceOverride may name (none in legacy mode)."""
     if state.boot_mode() != 'uefi':
         return []
-    return boot_sources(state, generation, offer_pending)
+    return boot_sources(state, generation, offered)
 
 
 def find(sources: Sequence[BootSource], key: str) -> Optional[BootSource]:

@@ -39,6 +39,14 @@ from iloemu.secret import Secret, as_secret
 
 GENERATIONS = (9, 10)
 BOOT_MODES = ('uefi', 'legacy')
+#: The firmware models: 'strict' holds a client to what real firmware
+#: does where a fact is uncertain; 'lenient' is the earlier, forgiving one
+#: (see iloemu/README.md, "Firmware model").
+FIRMWARE_MODELS = ('strict', 'lenient')
+#: The one place the default model is chosen.
+DEFAULT_FIRMWARE = 'lenient'
+#: Seconds from a power-on or reset to POST discovery and to its end.
+DEFAULT_POST_SECONDS = (0.3, 0.6)
 _MAC = re.compile(r'^([0-9a-f]{2}:){5}[0-9a-f]{2}$')
 
 
@@ -83,13 +91,14 @@ class ServerSpec:
 
     ``generation`` 9 is an iLO 4 (RIBCL + RIS under ``/rest/v1``), 10 an
     iLO 5 (RIBCL + Redfish under ``/redfish/v1``). ``boot_mode`` is the
-    BIOS boot mode at start ('uefi' or 'legacy'). With
-    ``iscsi_target_needs_reboot`` the firmware offers an iSCSI boot target
-    only after the settings were applied by a reset, as a strict reading of
-    iLO's pending settings suggests; by default a pending enabled attempt
-    already offers it. ``check_chap_secret`` makes the iSCSI settings
-    refuse CHAP secrets outside the UEFI initiator rule (12 to 16
-    characters, or 0x and 24 to 32 hex digits). Redfish sessions end
+    BIOS boot mode at start ('uefi' or 'legacy'). ``firmware`` picks the
+    firmware model ('strict' or 'lenient', default
+    :data:`DEFAULT_FIRMWARE`); under 'strict' a power-on or reset runs a
+    POST that reaches discovery after ``post_seconds[0]`` and ends after
+    ``post_seconds[1]`` seconds. ``check_chap_secret`` makes the lenient
+    model refuse CHAP secrets outside its old rule (12 to 16 characters,
+    or 0x and 24 to 32 hex digits); the strict model always applies
+    EDK2's (12 to 16 printable characters). Redfish sessions end
     after ``session_timeout`` idle seconds; at most ``max_sessions`` are
     open at once (a login beyond that is refused).
     """
@@ -105,7 +114,8 @@ class ServerSpec:
     nics: Tuple[NicSpec, ...] = ()
     initiator_name: Optional[str] = None
     serial_number: Optional[str] = None
-    iscsi_target_needs_reboot: bool = False
+    firmware: str = DEFAULT_FIRMWARE
+    post_seconds: Tuple[float, float] = DEFAULT_POST_SECONDS
     check_chap_secret: bool = False
     session_timeout: float = IDLE_TIMEOUT
     max_sessions: int = MAX_SESSIONS
@@ -118,6 +128,17 @@ class ServerSpec:
             raise ConfigError(reason="boot_mode must be 'uefi' or 'legacy'")
         if self.power not in ('On', 'Off'):
             raise ConfigError(reason="power must be 'On' or 'Off'")
+        if self.firmware not in FIRMWARE_MODELS:
+            raise ConfigError(reason="firmware must be 'strict' or "
+                              "'lenient'")
+        post = tuple(self.post_seconds)
+        if not (len(post) == 2 and all(isinstance(t, (int, float))
+                                       and not isinstance(t, bool)
+                                       for t in post)
+                and 0 <= post[0] <= post[1]):
+            raise ConfigError(reason='post_seconds must be two numbers, '
+                              '0 <= discovery <= finished')
+        object.__setattr__(self, 'post_seconds', post)
         if not (isinstance(self.session_timeout, (int, float))
                 and self.session_timeout > 0):
             raise ConfigError(reason='session_timeout must be a positive '
@@ -148,6 +169,11 @@ class ServerSpec:
     def ilo_name(self) -> str:
         """'iLO 4' or 'iLO 5'."""
         return 'iLO 4' if self.generation == 9 else 'iLO 5'
+
+    @property
+    def strict(self) -> bool:
+        """Whether the strict firmware model is in force."""
+        return self.firmware == 'strict'
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> 'ServerSpec':

@@ -184,3 +184,11 @@ class InjectedError(IloEmuError):
     def __init__(self, status: int, rule: str) -> None:
         super().__init__(rule=rule)
         self.status = status
+
+
+class TooManyItems(IloEmuError):
+    """An array longer than the firmware holds (iSCSI sources: four)."""
+
+    msg_fmt = 'The array %(name)s holds at most %(limit)s items'
+    status = 400
+    message_id = 'Base.1.4.ArraySizeTooLong'

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 from iloemu import bios
 from iloemu.config import ServerSpec
@@ -82,6 +82,7 @@ class IscsiAttempt:
     auth_method: str = 'None'
     chap_user: Optional[str] = None
     chap_secret: Optional[Secret] = None
+    ip_address_type: str = 'IPv4'
 
 
 @dataclasses.dataclass
@@ -131,6 +132,8 @@ class BootRecord:
     boot_mode: str
     device: str
     initiator_name: str
+    #: Strict model with a SAN: 'booted' or why the iSCSI login failed.
+    outcome: Optional[str] = None
 
 
 @dataclasses.dataclass
@@ -146,6 +149,18 @@ class ServerState:
     nics: Tuple[Nic, ...]
     media: Dict[str, VirtualMedia]
     boots: List[BootRecord] = dataclasses.field(default_factory=list)
+    #: Oem/Hp(e)/PostState: PowerOff, InPost, InPostDiscoveryComplete,
+    #: FinishedPost.
+    post_state: str = 'PowerOff'
+    #: When the running POST started (time.monotonic), None if none runs.
+    post_started: Optional[float] = None
+    #: What the running POST will discover (NIC source -> attempt); None
+    #: once discovery completed (or no POST runs).
+    post_discovering: Optional[Dict[str, IscsiAttempt]] = None
+    #: The iSCSI attempts whose boot options the last POST discovery
+    #: found (strict model): what the firmware lists until the next one.
+    iscsi_discovered: Dict[str, IscsiAttempt] = dataclasses.field(
+        default_factory=dict)
 
     def boot_mode(self, pending: bool = False) -> str:
         """'uefi' or 'legacy', as applied now or as pending."""
@@ -175,6 +190,7 @@ def initial_state(spec: ServerSpec) -> ServerState:
         nic.nic_boot: IscsiAttempt(nic.nic_boot)
         for nic in nics if nic.nic_boot})
     return ServerState(
+        post_state='FinishedPost' if spec.power == 'On' else 'PowerOff',
         power=spec.power,
         bios_current=BiosConfig(dict(attrs), list(order)),
         bios_pending=BiosConfig(dict(attrs), list(order)),
@@ -200,6 +216,7 @@ class IscsiTargetView:
     chap_user: Optional[str]
     chap_secret: Optional[Secret]
     attempt_instance: int
+    ip_address_type: str = 'IPv4'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,6 +238,10 @@ class StateView:
     media: Mapping[str, Optional[str]]
     boots: Tuple[BootRecord, ...]
     machine: Optional[str] = None
+    post_state: str = 'PowerOff'
+    firmware: str = 'lenient'
+    #: The iSCSI boot options the firmware lists now (structured names).
+    iscsi_options: Tuple[str, ...] = ()
 
     @property
     def one_time_boot(self) -> Optional[str]:
@@ -234,8 +255,9 @@ class StateView:
                 else None)
 
 
-def _targets(state: ServerState,
-             config: IscsiConfig) -> Dict[str, IscsiTargetView]:
+def _targets(state: ServerState, config: IscsiConfig,
+             address_type: Callable[[IscsiAttempt], str]
+             ) -> Dict[str, IscsiTargetView]:
     views = {}
     for nic in state.nics:
         attempt = config.attempts.get(nic.nic_boot or '')
@@ -245,16 +267,22 @@ def _targets(state: ServerState,
             nic.mac, attempt.nic_source, attempt.enabled,
             attempt.target_name, attempt.lun, attempt.target_ip,
             attempt.target_port, attempt.auth_method, attempt.chap_user,
-            attempt.chap_secret, attempt.instance)
+            attempt.chap_secret, attempt.instance, address_type(attempt))
     return views
 
 
-def view(state: ServerState, machine: Optional[str] = None) -> StateView:
+def view(state: ServerState, machine: Optional[str] = None,
+         firmware: str = 'lenient', iscsi_options: Tuple[str, ...] = (),
+         address_type: Optional[Callable[[IscsiAttempt], str]] = None
+         ) -> StateView:
     """The test-facing snapshot of ``state``.
 
     ``machine`` is the backend's word on the machine behind the iLO (the
     qemu backend: "booted from iSCSI target ..."); None for the fake one.
+    ``address_type`` gives an attempt's address type as the firmware
+    model reads it (default: the stored one).
     """
+    kind = address_type or (lambda attempt: attempt.ip_address_type)
     return StateView(
         power=state.power,
         boot_mode=state.boot_mode(),
@@ -266,8 +294,11 @@ def view(state: ServerState, machine: Optional[str] = None) -> StateView:
         pending_boot_order=tuple(state.bios_pending.boot_order),
         initiator_name=state.iscsi_current.initiator_name,
         pending_initiator_name=state.iscsi_pending.initiator_name,
-        iscsi=_targets(state, state.iscsi_pending),
-        iscsi_current=_targets(state, state.iscsi_current),
+        iscsi=_targets(state, state.iscsi_pending, kind),
+        iscsi_current=_targets(state, state.iscsi_current, kind),
         media={d: m.image for d, m in state.media.items()},
         boots=tuple(state.boots),
-        machine=machine)
+        machine=machine,
+        post_state=state.post_state,
+        firmware=firmware,
+        iscsi_options=tuple(iscsi_options))

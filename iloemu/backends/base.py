@@ -26,17 +26,19 @@ import copy
 import ipaddress
 import re
 import threading
-from typing import Any, List, Mapping, Optional, Sequence
+import time
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from iloemu import bios, bootsources
+from iloemu import bios, bootsources, firmware, post
 from iloemu.config import ServerSpec
 from iloemu.errors import (ActionNotSupported, InvalidOperationForSystemState,
                            PropertyMissing, PropertyUnknown,
                            PropertyValueFormatError, PropertyValueNotInList,
                            UnsupportedInLegacyBootMode)
+from iloemu.san import San
 from iloemu.secret import Secret
-from iloemu.state import (BootRecord, ServerState, StateView, initial_state,
-                          view)
+from iloemu.state import (BootRecord, IscsiAttempt, ServerState, StateView,
+                          initial_state, view)
 
 POWER_ACTIONS = ('On', 'ForceOff', 'GracefulShutdown', 'ForceRestart',
                  'GracefulRestart', 'PushPowerButton', 'PressAndHold', 'Nmi')
@@ -44,13 +46,15 @@ AUTH_METHODS = ('None', 'Chap', 'MutualChap')
 ATTEMPT_FIELDS = ('nic_source', 'attempt_name', 'instance', 'enabled',
                   'target_name', 'lun', 'target_ip', 'target_port',
                   'target_info_via_dhcp', 'auth_method', 'chap_user',
-                  'chap_secret')
+                  'chap_secret', 'ip_address_type')
 _CHAP_TEXT = re.compile(r'^[\x20-\x7e]{12,16}$')
 _CHAP_HEX = re.compile(r'^0[xX]([0-9a-fA-F]{24,32})$')
 
 
 def chap_secret_ok(secret: str) -> bool:
-    """The UEFI initiator rule: 12-16 printable, or 0x + 24-32 hex digits.
+    """The lenient model's rule: 12-16 printable, or 0x + 24-32 hex digits.
+
+    (The strict model applies EDK2's: iloemu.firmware.chap_secret_ok.)
 
     >>> chap_secret_ok('a' * 11), chap_secret_ok('a' * 12)
     (False, True)
@@ -67,6 +71,9 @@ class Backend(abc.ABC):
         self.spec = spec
         self._lock = threading.RLock()
         self._state = initial_state(spec)
+        #: Targets for the strict model's iSCSI login check (a fleet
+        #: shares one); None: logins are not modelled.
+        self.san: Optional[San] = None
 
     # -- the hooks a backend implements ------------------------------------
     @abc.abstractmethod
@@ -85,13 +92,41 @@ class Backend(abc.ABC):
     def snapshot(self) -> ServerState:
         """A deep copy of the state, safe to read while requests go on."""
         with self._lock:
+            self._advance()
             return copy.deepcopy(self._state)
 
     def view(self) -> StateView:
         """The test-facing view of the state."""
         machine = self.machine_status()
         with self._lock:
-            return view(self._state, machine)
+            self._advance()
+            options = tuple(s.structured for s in self.sources()
+                            if s.kind == 'iscsi')
+            return view(self._state, machine, self.spec.firmware, options)
+
+    def _advance(self) -> None:
+        """Move the POST on to the present (strict model; under the lock).
+
+        At discovery the iSCSI options of the attempts applied at the
+        POST's start become the ones the firmware lists.
+        """
+        st = self._state
+        if not self.spec.strict or st.post_started is None:
+            return
+        st.post_state = post.post_state(st.power, st.post_started,
+                                        time.monotonic(),
+                                        self.spec.post_seconds)
+        if post.discovered(st.post_state) and (
+                st.post_discovering is not None):
+            st.iscsi_discovered = st.post_discovering
+            st.post_discovering = None
+        if st.post_state == 'FinishedPost':
+            st.post_started = None
+
+    def _offered(self, state: ServerState
+                 ) -> Optional[Dict[str, IscsiAttempt]]:
+        """The attempts whose iSCSI options are listed (None: lenient)."""
+        return state.iscsi_discovered if self.spec.strict else None
 
     def machine_status(self) -> Optional[str]:
         """What the machine behind the iLO is doing; None if not modelled."""
@@ -103,16 +138,16 @@ class Backend(abc.ABC):
     def sources(self, state: Optional[ServerState] = None
                 ) -> List[bootsources.BootSource]:
         """The boot options the firmware reports now."""
-        return bootsources.boot_sources(
-            state or self._state, self.spec.generation,
-            not self.spec.iscsi_target_needs_reboot)
+        state = state or self._state
+        return bootsources.boot_sources(state, self.spec.generation,
+                                        self._offered(state))
 
     def uefi_targets(self, state: Optional[ServerState] = None
                      ) -> List[bootsources.BootSource]:
         """The options a UEFI target boot override may name."""
-        return bootsources.uefi_targets(
-            state or self._state, self.spec.generation,
-            not self.spec.iscsi_target_needs_reboot)
+        state = state or self._state
+        return bootsources.uefi_targets(state, self.spec.generation,
+                                        self._offered(state))
 
     # -- power ---------------------------------------------------------------
     def power(self, action: str) -> None:
@@ -138,8 +173,10 @@ class Backend(abc.ABC):
             self.on_power_on(self._start('power-on'))
         else:
             with self._lock:
-                self._state.power = 'Off'
-                state = copy.deepcopy(self._state)
+                st = self._state
+                st.power, st.post_state = 'Off', 'PowerOff'
+                st.post_started = st.post_discovering = None
+                state = copy.deepcopy(st)
             self.on_power_off(state)
 
     def _start(self, kind: str) -> ServerState:
@@ -148,31 +185,71 @@ class Backend(abc.ABC):
             st.bios_current = copy.deepcopy(st.bios_pending)
             st.iscsi_current = copy.deepcopy(st.iscsi_pending)
             st.power = 'On'
+            self._start_post(st)
             started = copy.deepcopy(st)
-            st.boots.append(BootRecord(kind, st.boot_mode(),
-                                       self._next_device(st),
-                                       st.iscsi_current.initiator_name))
+            device = self._next_device(st)
+            st.boots.append(BootRecord(kind, st.boot_mode(), device,
+                                       st.iscsi_current.initiator_name,
+                                       self._outcome(st, device)))
             if st.boot.enabled == 'Once':
                 st.boot.enabled, st.boot.target = 'Disabled', 'None'
             for media in st.media.values():
                 media.boot_on_next_reset = False
             return started
 
+    def _start_post(self, st: ServerState) -> None:
+        """A POST starts (pending settings are applied already)."""
+        if not self.spec.strict:
+            st.post_state = 'FinishedPost'
+            return
+        st.post_started = time.monotonic()
+        st.post_state = 'InPost'
+        st.iscsi_discovered = {}
+        st.post_discovering = copy.deepcopy(
+            firmware.bootable_attempts(st.iscsi_current, True))
+        self._advance()
+
+    def _booting(self, st: ServerState
+                 ) -> Optional[Dict[str, IscsiAttempt]]:
+        """The iSCSI options the booting POST offers (None: lenient)."""
+        if not self.spec.strict:
+            return None
+        return firmware.bootable_attempts(st.iscsi_current, True)
+
     def _next_device(self, st: ServerState) -> str:
         """What the firmware boots: the override, else the boot order.
 
         A UEFI target override whose option no longer exists (its iSCSI
-        attempt was disabled) falls back to the boot order.
+        attempt was disabled; strict: as applied by this POST) falls back
+        to the boot order.
         """
+        offered = self._booting(st)
         boot = st.boot
         if boot.enabled != 'Disabled' and boot.target != 'None':
             if boot.target != 'UefiTarget':
                 return boot.target
-            if bootsources.find(self.uefi_targets(st), boot.uefi_target):
+            targets = (self.uefi_targets(st) if offered is None else
+                       bootsources.uefi_targets(st, self.spec.generation,
+                                                offered))
+            if bootsources.find(targets, boot.uefi_target):
                 return boot.uefi_target
-        order = bootsources.ordered(st.bios_current.boot_order,
-                                    self.sources(st))
+        sources = (self.sources(st) if offered is None else
+                   bootsources.boot_sources(st, self.spec.generation,
+                                            offered))
+        order = bootsources.ordered(st.bios_current.boot_order, sources)
         return order[0] if order else 'None'
+
+    def _outcome(self, st: ServerState, device: str) -> Optional[str]:
+        """Strict, with a SAN: 'booted from ...' or why the login failed."""
+        if not self.spec.strict or self.san is None:
+            return None
+        nic = next((n for n in st.nics
+                    if n.structured_name + '.iSCSI' == device), None)
+        if nic is None:
+            return None
+        attempt = st.iscsi_current.attempts[nic.nic_boot or '']
+        return self.san.login(attempt) or (
+            'booted from iSCSI target %s' % attempt.target_name)
 
     # -- settings ------------------------------------------------------------
     def patch_bios(self, attributes: Mapping[str, Any]) -> None:
@@ -184,6 +261,7 @@ class Backend(abc.ABC):
     def patch_boot_order(self, order: Sequence[str]) -> None:
         """Write the pending persistent boot order."""
         with self._lock:
+            self._advance()
             known = [s.structured for s in self.sources()]
             for name in order:
                 if name not in known:
@@ -209,6 +287,7 @@ class Backend(abc.ABC):
                     raise PropertyValueNotInList(
                         name='BootSourceOverrideTarget', value=target)
             if uefi_target is not None and uefi_target != 'None':
+                self._advance()
                 found = bootsources.find(self.uefi_targets(), uefi_target)
                 if found is None:
                     raise PropertyValueNotInList(
@@ -226,14 +305,22 @@ class Backend(abc.ABC):
         with self._lock:
             if self._state.boot_mode() != 'uefi':
                 raise UnsupportedInLegacyBootMode(name='iSCSI')
+            if self.spec.strict:
+                firmware.check_patch(attempts)
             checked = [self._check_attempt(entry) for entry in attempts]
-            pending = self._state.iscsi_pending
+            pending = copy.deepcopy(self._state.iscsi_pending)
             if initiator_name is not None:
                 pending.initiator_name = initiator_name
             for source, fields in checked:
                 attempt = pending.attempts[source]
                 for name, value in fields.items():
                     setattr(attempt, name, value)
+                if not self.spec.strict and 'target_ip' in fields:
+                    attempt.ip_address_type = firmware.inferred_type(
+                        attempt.target_ip)
+            if self.spec.strict:
+                firmware.check_enabled(pending)
+            self._state.iscsi_pending = pending
 
     def _check_attempt(self, entry: Mapping[str, Any]):
         for name in entry:
@@ -265,6 +352,10 @@ class Backend(abc.ABC):
         if fields.get('auth_method', 'None') not in AUTH_METHODS:
             raise PropertyValueNotInList(name='iSCSIAuthenticationMethod',
                                          value=fields['auth_method'])
+        if self.spec.strict:
+            firmware.check_fields(fields)
+            return fields['nic_source'], fields
+        fields.pop('ip_address_type', None)  # lenient: inferred
         secret = fields.get('chap_secret')
         if secret is not None and not isinstance(secret, Secret):
             raise PropertyValueFormatError(name='iSCSIChapSecret',

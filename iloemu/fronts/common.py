@@ -62,12 +62,13 @@ _SHARED = {
     'iSCSITargetInfoViaDHCP': ('target_info_via_dhcp', (bool,)),
     'iSCSIAuthenticationMethod': ('auth_method', (str,)),
     'iSCSIChapUsername': ('chap_user', (str, _NONE)),
+    'iSCSIIpAddressType': ('ip_address_type', (str,)),
 }
 #: Accepted in a PATCH but not modelled (the firmware's defaults stay).
 _IGNORED = ('iSCSIChapType', 'iSCSIConnectRetry', 'iSCSIConnectTimeoutMS',
             'iSCSIInitiatorGateway', 'iSCSIInitiatorInfoViaDHCP',
             'iSCSIInitiatorIpAddress', 'iSCSIInitiatorNetmask',
-            'iSCSIIpAddressType', 'iSCSIReverseChapSecret',
+            'iSCSIReverseChapSecret',
             'iSCSIReverseChapUsername', 'StructuredBootString',
             'UEFIDevicePath')
 
@@ -122,7 +123,6 @@ def iscsi_patch_from_wire(body: Mapping[str, Any], dialect: IscsiDialect
 
 def _attempt_to_wire(attempt: IscsiAttempt, dialect: IscsiDialect,
                      source: Optional[BootSource]) -> Dict[str, Any]:
-    v6 = ':' in attempt.target_ip
     return {
         dialect.name_key: attempt.attempt_name,
         dialect.instance_key: attempt.instance,
@@ -140,7 +140,7 @@ def _attempt_to_wire(attempt: IscsiAttempt, dialect: IscsiDialect,
         'iSCSIConnectRetry': 3,
         'iSCSIConnectTimeoutMS': 20000,
         'iSCSIInitiatorInfoViaDHCP': True,
-        'iSCSIIpAddressType': 'IPv6' if v6 else 'IPv4',
+        'iSCSIIpAddressType': attempt.ip_address_type,
         'StructuredBootString': source.structured if source else None,
         'UEFIDevicePath': source.device_path if source else None,
     }

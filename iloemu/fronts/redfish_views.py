@@ -116,7 +116,7 @@ def system(spec: ServerSpec, state: ServerState,
                 'target': hpe_actions + 'PowerButton/'}},
             'Bios': {'Current': {'VersionString': 'U30 v2.10 (05/21/2019)'},
                      'UefiClass': 2},
-            'PostState': 'FinishedPost' if on else 'PowerOff',
+            'PostState': state.post_state,
         }},
         'Status': {'Health': 'OK', 'State': 'Enabled' if on else 'Disabled'},
     }

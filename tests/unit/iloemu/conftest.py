@@ -18,6 +18,7 @@ teardown, while the iLOs still run (a dropped Redfish client logs out).
 """
 from __future__ import annotations
 
+import os
 from typing import Iterator
 
 import pytest
@@ -28,8 +29,13 @@ from iloemu.testing import NoWaits, forget_clients, ilo_client
 
 @pytest.fixture
 def fleet(tmp_path) -> Iterator[IloFleet]:
-    """A started fleet with its CA under ``tmp_path``."""
-    fleet = IloFleet(tmp_path / 'pki')
+    """A started fleet with its CA under ``tmp_path``.
+
+    ``ILOEMU_TEST_FIRST_ADDRESS`` moves it off 127.0.0.2, so that two
+    checkouts can run these tests at once on one machine.
+    """
+    fleet = IloFleet(tmp_path / 'pki', first_address=os.environ.get(
+        'ILOEMU_TEST_FIRST_ADDRESS', '127.0.0.2'))
     fleet.start()
     try:
         yield fleet

@@ -248,18 +248,6 @@ def test_bios_mode_refuses_iscsi(fleet, ilo):
     assert not [r for r in legacy.log.records if r.method == 'PATCH']
 
 
-def test_strict_firmware_offers_iscsi_only_after_reset(fleet, ilo):
-    strict = fleet.add(generation=ilo.generation,
-                       iscsi_target_needs_reboot=True, power='On')
-    client = ilo_client(strict)
-    client.set_iscsi_info(IQN, 1, '192.0.2.10')
-    with pytest.raises(exception.IloError, match='No UEFI iSCSI bootable'):
-        client.update_persistent_boot(['ISCSI'])
-    client.reset_server()
-    client.update_persistent_boot(['ISCSI'])
-    assert strict.state().persistent_boot == 'UefiTarget'
-
-
 def test_virtual_media_eject_and_secure_boot(ilo, client):
     ilo.backend.insert_media('CDROM', 'http://192.0.2.1/boot.iso')
     assert ilo.state().media['CDROM'] == 'http://192.0.2.1/boot.iso'
