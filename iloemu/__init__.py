@@ -37,11 +37,12 @@ declarative plan; ``reqlog`` counts requests per operation.
 from iloemu.config import NicSpec, ServerSpec
 from iloemu.emulator import EmulatedIlo
 from iloemu.errors import IloEmuError
-from iloemu.faults import DelayRule, FaultPlan, HttpErrorRule
+from iloemu.faults import DelayRule, DropRule, FaultPlan, HttpErrorRule
 from iloemu.manager import IloFleet
+from iloemu.san import San
 from iloemu.secret import Secret
 from iloemu.state import StateView
 
-__all__ = ['DelayRule', 'EmulatedIlo', 'FaultPlan', 'HttpErrorRule',
-           'IloEmuError', 'IloFleet', 'NicSpec', 'Secret', 'ServerSpec',
-           'StateView']
+__all__ = ['DelayRule', 'DropRule', 'EmulatedIlo', 'FaultPlan',
+           'HttpErrorRule', 'IloEmuError', 'IloFleet', 'NicSpec', 'San',
+           'Secret', 'ServerSpec', 'StateView']

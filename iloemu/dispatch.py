@@ -33,14 +33,17 @@ is not a byte count
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 import time
 from typing import Callable, Optional, Sequence, Tuple
 
 from iloemu.errors import (IloEmuError, InjectedError, MalformedRequest,
-                           NoValidSession, PayloadTooLarge, ResourceMissing)
-from iloemu.faults import FaultInjector
+                           NoValidSession, PayloadTooLarge,
+                           PropertyValueFormatError, ResourceMissing)
+from iloemu.faults import (Decision, FaultInjector, HttpErrorRule,
+                           secrets_in, strip_iscsi_link)
 from iloemu.fronts import common
 from iloemu.fronts.base import Front, Request, Response
 from iloemu.reqlog import RequestLog, RequestRecord
@@ -123,11 +126,12 @@ class Dispatcher:
         try:
             if front is None:
                 raise ResourceMissing(path=path)
-            if decision.error is not None:
-                raise InjectedError(decision.error.status, '%s %s on %s %s' % (
-                    'http', decision.error.status, request.method, path))
+            if decision.error_first is not None:
+                raise _injected(decision.error_first, request.method, path)
             request = self._admit(front, request, read_body)
+            notes += self._echo_secret(request)
             response = front.handle(request)
+            response = self._after(front, request, decision, response)
         except IloEmuError as error:
             if (isinstance(error, NoValidSession)
                     and self.injector.plan.expected_password is not None):
@@ -139,6 +143,42 @@ class Dispatcher:
                           path)
             response = self._render(front, IloEmuError())
         return response, front.name if front else '-', notes
+
+    def _echo_secret(self, request: Request) -> Tuple[str, ...]:
+        """The echo fault: refuse a secret, repeating it (as iLO does)."""
+        if not (self.injector.plan.echo_chap_secret
+                and request.method in ('PATCH', 'PUT')
+                and request.path.endswith('/iscsi/settings')):
+            return ()
+        try:
+            secrets = secrets_in(request.json())
+        except IloEmuError:
+            return ()
+        if not secrets:
+            return ()
+        self.injector.log('CHAP secret echoed', request.method, request.path)
+        raise PropertyValueFormatError(name='iSCSIChapSecret',
+                                       value=secrets[0])
+
+    def _after(self, front: Front, request: Request, decision: Decision,
+               response: Response) -> Response:
+        """Faults that act once the request was carried out."""
+        if (self.injector.plan.no_iscsi_link and request.method == 'GET'
+                and request.path.endswith('/systems/1/bios')):
+            body = json.loads(response.body.decode('utf-8'))
+            if strip_iscsi_link(body):
+                self.injector.log('no iScsi link', request.method,
+                                  request.path)
+                response = Response.json(body, response.status, {
+                    k: v for k, v in response.headers.items()
+                    if k not in ('ETag', 'Content-Type')})
+        if decision.error_after is not None and response.status < 300:
+            response = front.render_error(_injected(
+                decision.error_after, request.method, request.path))
+        if decision.delay_after:
+            time.sleep(decision.delay_after)
+        response.drop = decision.drop
+        return response
 
     def _admit(self, front: Front, request: Request,
                read_body: Optional[BodyReader]) -> Request:
@@ -168,3 +208,8 @@ class Dispatcher:
                   request.path, status, latency * 1000,
                   ' [%s]' % ', '.join(notes) if notes else '')
         return record
+
+
+def _injected(rule: HttpErrorRule, method: str, path: str) -> InjectedError:
+    return InjectedError(rule.status, 'http %s on %s %s' % (rule.status,
+                                                           method, path))

@@ -21,7 +21,8 @@ request path in lower case without a trailing slash.
 ...                                             'PATCH', times=1),))
 >>> injector = FaultInjector(plan)
 >>> injector.decide('PATCH', '/rest/v1/systems/1/bios/settings').error
-HttpErrorRule(path='/rest/v1/systems/1*', method='PATCH', status=500, times=1)
+... # doctest: +ELLIPSIS
+HttpErrorRule(path='/rest/v1/systems/1*', method='PATCH', status=500, ...)
 >>> injector.decide('PATCH', '/rest/v1/systems/1/bios/settings').error
 >>> FaultPlan().active, plan.active
 (False, True)
@@ -48,19 +49,39 @@ def _matches(pattern: str, method: str, rule_method: str, path: str) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class HttpErrorRule:
-    """Answer matching requests with ``status`` (in the protocol's body)."""
+    """Answer matching requests with ``status`` (in the protocol's body).
+
+    With ``apply`` the iLO first does what was asked (a PATCH is
+    written), then answers the error: the client cannot tell.
+    """
 
     path: str = '*'
     method: str = '*'
     status: int = 500
     times: Optional[int] = None
+    apply: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
 class DelayRule:
-    """Wait ``seconds`` before answering matching requests."""
+    """Wait ``seconds`` before answering matching requests.
+
+    With ``after`` the request is carried out first and the answer
+    waits (a write applied whose answer comes after the client's
+    timeout).
+    """
 
     seconds: float
+    path: str = '*'
+    method: str = '*'
+    times: Optional[int] = None
+    after: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class DropRule:
+    """Carry out matching requests, then close without an answer."""
+
     path: str = '*'
     method: str = '*'
     times: Optional[int] = None
@@ -75,6 +96,14 @@ class FaultPlan:
     ``expected_password``: the iLO expects this password instead of the
     configured one, so the client's credentials are wrong.
     ``legacy_bios``: the server is switched to legacy BIOS boot mode.
+    ``drops``: requests carried out whose connection is then closed
+    without an answer.
+    ``echo_chap_secret``: an iSCSI settings write that carries a CHAP
+    secret is refused (400, not applied) with the secret repeated in
+    the error message and its arguments, as real firmware repeats an
+    invalid value in its extended error information.
+    ``no_iscsi_link``: the BIOS resource has no ``iScsi`` link (RIS
+    ``links``, Redfish ``Oem/Hpe/Links``), as on old Gen9 firmware.
     ``latency``: every answer leaves no sooner than this many seconds
     after its request arrived, the emulator's own work (TLS handshake
     included) counted in, as a real iLO's answer time includes its work
@@ -88,10 +117,14 @@ class FaultPlan:
     expected_password: Optional[Union[str, Secret]] = None
     legacy_bios: bool = False
     latency: float = 0.0
+    drops: Tuple[DropRule, ...] = ()
+    echo_chap_secret: bool = False
+    no_iscsi_link: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, 'http_errors', tuple(self.http_errors))
         object.__setattr__(self, 'delays', tuple(self.delays))
+        object.__setattr__(self, 'drops', tuple(self.drops))
         object.__setattr__(self, 'expected_password',
                            as_secret(self.expected_password))
         if self.latency < 0 or any(d.seconds < 0 for d in self.delays):
@@ -102,19 +135,24 @@ class FaultPlan:
         """Whether the plan injects any fault (latency does not count)."""
         return bool(self.http_errors or self.delays or self.refuse_connections
                     or self.untrusted_certificate or self.legacy_bios
-                    or self.expected_password is not None)
+                    or self.expected_password is not None or self.drops
+                    or self.echo_chap_secret or self.no_iscsi_link)
 
     def describe(self) -> List[str]:
         """One line per fault, for logs (the password stays masked)."""
-        lines = ['http %s on %s %s%s' % (r.status, r.method, r.path,
-                                         _times(r.times))
-                 for r in self.http_errors]
-        lines += ['delay %.3gs on %s %s%s' % (d.seconds, d.method, d.path,
-                                              _times(d.times))
-                  for d in self.delays]
+        lines = ['http %s%s on %s %s%s' % (
+            r.status, ' after applying' if r.apply else '', r.method,
+            r.path, _times(r.times)) for r in self.http_errors]
+        lines += ['delay %.3gs%s on %s %s%s' % (
+            d.seconds, ' after applying' if d.after else '', d.method,
+            d.path, _times(d.times)) for d in self.delays]
+        lines += ['drop after applying on %s %s%s' % (
+            d.method, d.path, _times(d.times)) for d in self.drops]
         flags = [('refuse_connections', 'connections refused'),
                  ('untrusted_certificate', 'certificate of another CA'),
-                 ('legacy_bios', 'legacy BIOS boot mode')]
+                 ('legacy_bios', 'legacy BIOS boot mode'),
+                 ('echo_chap_secret', 'CHAP secrets echoed in errors'),
+                 ('no_iscsi_link', 'no iScsi link in the BIOS resource')]
         lines += [text for name, text in flags if getattr(self, name)]
         if self.expected_password is not None:
             lines.append('wrong password (iLO expects %s)'
@@ -126,7 +164,7 @@ class FaultPlan:
         """Build from plain data, e.g. ``{'http_errors': [{'path': ...}]}``.
 
         >>> FaultPlan.from_mapping({'delays': [{'seconds': 2}]}).delays
-        (DelayRule(seconds=2, path='*', method='*', times=None),)
+        (DelayRule(seconds=2, path='*', method='*', times=None, after=False),)
         """
         values: Dict[str, Any] = dict(data)
         try:
@@ -134,6 +172,8 @@ class FaultPlan:
                 HttpErrorRule(**r) for r in values.get('http_errors', ()))
             values['delays'] = tuple(DelayRule(**r)
                                      for r in values.get('delays', ()))
+            values['drops'] = tuple(DropRule(**r)
+                                    for r in values.get('drops', ()))
             return cls(**values)
         except TypeError as exc:
             raise ConfigError(reason='bad fault plan: %s' % exc)
@@ -150,6 +190,15 @@ class Decision:
     delay: float = 0.0
     error: Optional[HttpErrorRule] = None
     notes: Tuple[str, ...] = ()
+    #: Carried out first, then: wait, answer this error, or drop.
+    delay_after: float = 0.0
+    error_after: Optional[HttpErrorRule] = None
+    drop: bool = False
+
+    @property
+    def error_first(self) -> Optional[HttpErrorRule]:
+        """The error answered instead of carrying the request out."""
+        return self.error if self.error_after is None else None
 
 
 class FaultInjector:
@@ -181,26 +230,82 @@ class FaultInjector:
 
     def decide(self, method: str, path: str) -> Decision:
         """Delay and error for ``method path``; logs what it injects."""
-        notes, delay, error = [], 0.0, None
+        notes, delay, after, error, drop = [], 0.0, 0.0, None, False
         with self._lock:
             plan = self._plan
             for i, rule in enumerate(plan.delays):
                 if (_matches(rule.path, method, rule.method, path)
                         and self._take(i, rule.times)):
-                    delay += rule.seconds
-                    notes.append('delay %.3gs' % rule.seconds)
+                    if rule.after:
+                        after += rule.seconds
+                        notes.append('delay %.3gs after applying'
+                                     % rule.seconds)
+                    else:
+                        delay += rule.seconds
+                        notes.append('delay %.3gs' % rule.seconds)
             for i, err in enumerate(plan.http_errors, start=len(plan.delays)):
                 if (_matches(err.path, method, err.method, path)
                         and self._take(i, err.times)):
                     error = err
-                    notes.append('http %d' % err.status)
+                    notes.append('http %d%s' % (
+                        err.status, ' after applying' if err.apply else ''))
+                    break
+            start = len(plan.delays) + len(plan.http_errors)
+            for i, rule in enumerate(plan.drops, start=start):
+                if (error is None
+                        and _matches(rule.path, method, rule.method, path)
+                        and self._take(i, rule.times)):
+                    drop = True
+                    notes.append('drop after applying')
                     break
         for note in notes:
             self.log(note, method, path)
-        return Decision(delay, error, tuple(notes))
+        applied = error if error is not None and error.apply else None
+        return Decision(delay, error, tuple(notes), after, applied, drop)
 
     def log(self, note: str, method: str = '', path: str = '') -> None:
         """Log one injected fault."""
         where = ' '.join(part for part in (method, path) if part)
         LOG.warning('%s: fault injected: %s%s', self.label, note,
                     ' ' + where if where else '')
+
+
+#: Where a CHAP secret travels in an iSCSI settings write.
+SECRET_KEY = 'iSCSIChapSecret'
+
+
+def secrets_in(body: Any) -> List[str]:
+    """The CHAP secrets of an iSCSI settings body (for the echo fault).
+
+    >>> secrets_in({'iSCSISources': [{'iSCSIChapSecret': 's3cret'}, {}]})
+    ['s3cret']
+    """
+    found: List[str] = []
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key == SECRET_KEY and isinstance(value, str):
+                found.append(value)
+            else:
+                found += secrets_in(value)
+    elif isinstance(body, list):
+        for item in body:
+            found += secrets_in(item)
+    return found
+
+
+def strip_iscsi_link(body: Any) -> bool:
+    """Remove the BIOS resource's ``iScsi`` link; True if there was one.
+
+    >>> ris = {'links': {'iScsi': {}, 'Boot': {}}}
+    >>> strip_iscsi_link(ris), ris
+    (True, {'links': {'Boot': {}}})
+    """
+    if not isinstance(body, dict):
+        return False
+    holders = [body.get('links'),
+               body.get('Oem', {}).get('Hpe', {}).get('Links')]
+    removed = False
+    for links in holders:
+        if isinstance(links, dict) and links.pop('iScsi', None) is not None:
+            removed = True
+    return removed

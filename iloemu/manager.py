@@ -32,6 +32,7 @@ from iloemu.config import ServerSpec
 from iloemu.emulator import EmulatedIlo
 from iloemu.errors import ConfigError
 from iloemu.faults import FaultPlan
+from iloemu.san import San
 from iloemu.tls import CertificateAuthority
 
 
@@ -52,6 +53,9 @@ class IloFleet:
         prefix, last = first_address.rsplit('.', 1)
         self._prefix, self._next = prefix, int(last)
         self._started = False
+        #: The iSCSI targets every server of the fleet can reach (the
+        #: strict model checks boot logins against it).
+        self.san = San()
 
     @property
     def ca_file(self) -> Path:
@@ -88,6 +92,8 @@ class IloFleet:
         if backend is not None and not isinstance(backend, Backend):
             backend = backend(spec)
         ilo = EmulatedIlo(spec, self.ca, backend, faults, self._untrusted)
+        if ilo.backend.san is None:
+            ilo.backend.san = self.san
         self._ilos[spec.address] = ilo
         if self._started:
             ilo.start()

@@ -94,6 +94,12 @@ class _Handler(BaseHTTPRequestHandler):
         record = dispatcher.record(request, response.status,
                                    time.monotonic() - start, protocol, notes)
         self.close_connection = True
+        if response.drop:  # a fault: the client gets no answer at all
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
         try:
             self.send_response(response.status)
             for name, value in response.headers.items():

@@ -130,6 +130,8 @@ class Response:
     status: int
     body: bytes = b''
     headers: Dict[str, str] = dataclasses.field(default_factory=dict)
+    #: Close the connection instead of answering (a fault).
+    drop: bool = False
 
     @classmethod
     def json(cls, obj: Any, status: int = 200,
