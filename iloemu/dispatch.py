@@ -211,5 +211,5 @@ class Dispatcher:
 
 
 def _injected(rule: HttpErrorRule, method: str, path: str) -> InjectedError:
-    return InjectedError(rule.status, 'http %s on %s %s' % (rule.status,
-                                                           method, path))
+    text = 'http %s on %s %s' % (rule.status, method, path)
+    return InjectedError(rule.status, text)

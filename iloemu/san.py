@@ -22,8 +22,9 @@ fails against a target without CHAP, and the reverse.
 >>> san.add('iqn.2010-10.org.example:v')
 >>> a = IscsiAttempt('NicBoot1', enabled=True, target_name=
 ...                  'iqn.2010-10.org.example:v', auth_method='Chap')
->>> san.login(a)
-'iSCSI login to iqn.2010-10.org.example:v failed: the initiator offers only CHAP, the target has no CHAP'
+>>> print(san.login(a))  # doctest: +NORMALIZE_WHITESPACE
+iSCSI login to iqn.2010-10.org.example:v failed: the initiator offers
+only CHAP, the target has no CHAP
 >>> a.auth_method = 'None'
 >>> san.login(a) is None
 True
