@@ -62,6 +62,16 @@ def ilo(request, fleet: IloFleet) -> EmulatedIlo:
     return fleet.add(generation=request.param)
 
 
+@pytest.fixture(params=[9, 10], ids=['gen9', 'gen10'])
+def lenient(request, fleet: IloFleet) -> EmulatedIlo:
+    """Each generation in turn, under the lenient firmware model, named.
+
+    For tests of what does not depend on the model (request counts) or
+    of the lenient model itself; they hold whatever DEFAULT_FIRMWARE is.
+    """
+    return fleet.add(generation=request.param, firmware='lenient')
+
+
 @pytest.fixture
 def client(ilo: EmulatedIlo):
     """The real proliantutils IloClient for ``ilo`` (CA verified)."""

@@ -99,7 +99,9 @@ def test_persistent_boot_device(ilo, client, device, target):
     assert client.get_persistent_boot_device() == device
 
 
-def test_persistent_iscsi_boot(ilo, client):
+def test_persistent_iscsi_boot(lenient):
+    """Lenient: the option is listed at once (strict: test_strict.py)."""
+    ilo, client = lenient, ilo_client(lenient)
     client.set_iscsi_info(IQN, 1, '192.0.2.10')
     client.update_persistent_boot(['ISCSI'])
     state = ilo.state()
@@ -175,7 +177,9 @@ def test_set_without_chap_after_chap_keeps_the_chap_settings(ilo, client):
     assert (target.auth_method, target.chap_user) == ('Chap', 'chap-user')
 
 
-def test_ipv6_portal(ilo, client):
+def test_ipv6_portal(lenient):
+    """Lenient: the address type follows the address (strict: none)."""
+    ilo, client = lenient, ilo_client(lenient)
     client.set_iscsi_info(IQN, 3, 'fd00::5', '3260')
     client.update_persistent_boot(['ISCSI'])
     target = ilo.state().iscsi[ilo.spec.nics[0].mac]
