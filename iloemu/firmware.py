@@ -35,7 +35,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence
 from iloemu.errors import (PropertyValueFormatError, PropertyValueNotInList,
                            TooManyItems)
 from iloemu.secret import Secret
-from iloemu.state import IscsiAttempt, IscsiConfig
+from iloemu.state import IscsiAttempt, IscsiConfig, ServerState
 
 #: iSCSI boot sources a ProLiant holds at once (upstream ironic's release
 #: note of Story 2006349; HPE: the iSCSISources array size is N, and
@@ -95,6 +95,22 @@ def bootable_attempts(config: IscsiConfig, strict: bool
     """NIC source -> attempt, for the attempts that give a boot option."""
     return {source: attempt for source, attempt in config.attempts.items()
             if bootable(attempt, strict)}
+
+
+def listed(state: ServerState, strict: bool
+           ) -> Optional[Dict[str, IscsiAttempt]]:
+    """The attempts whose iSCSI options the firmware lists now.
+
+    Strict: those the last POST discovery found; lenient: None, meaning
+    the pending enabled attempts (bootsources' default).
+    """
+    return state.iscsi_discovered if strict else None
+
+
+def booting(state: ServerState, strict: bool
+            ) -> Optional[Dict[str, IscsiAttempt]]:
+    """The options a starting POST boots from (None: lenient default)."""
+    return bootable_attempts(state.iscsi_current, True) if strict else None
 
 
 def check_patch(attempts: Sequence[Mapping[str, Any]]) -> None:

@@ -30,7 +30,13 @@ no POST: a running server reports ``FinishedPost`` at once.
 """
 from __future__ import annotations
 
+import copy
+import time
 from typing import Optional, Tuple
+
+from iloemu import firmware
+from iloemu.config import ServerSpec
+from iloemu.state import ServerState
 
 POST_STATES = ('PowerOff', 'InPost', 'InPostDiscoveryComplete',
                'FinishedPost')
@@ -54,3 +60,43 @@ def post_state(power: str, started: Optional[float], now: float,
 def discovered(state: str) -> bool:
     """Whether a POST in ``state`` has completed discovery."""
     return state in ('InPostDiscoveryComplete', 'FinishedPost')
+
+
+def start(st: ServerState, spec: ServerSpec) -> None:
+    """A POST starts; pending settings were applied just before.
+
+    Strict: the options listed so far go (the BIOS rebuilds its list);
+    what this POST will discover is fixed now, from the applied attempts.
+    """
+    if not spec.strict:
+        st.post_state = 'FinishedPost'
+        return
+    st.post_started = time.monotonic()
+    st.post_state = 'InPost'
+    st.iscsi_discovered = {}
+    st.post_discovering = copy.deepcopy(
+        firmware.bootable_attempts(st.iscsi_current, True))
+    advance(st, spec)
+
+
+def advance(st: ServerState, spec: ServerSpec) -> None:
+    """Move a running POST on to the present (strict model).
+
+    At discovery the iSCSI options of the attempts applied at the POST's
+    start become the ones the firmware lists.
+    """
+    if not spec.strict or st.post_started is None:
+        return
+    st.post_state = post_state(st.power, st.post_started, time.monotonic(),
+                               spec.post_seconds)
+    if discovered(st.post_state) and st.post_discovering is not None:
+        st.iscsi_discovered = st.post_discovering
+        st.post_discovering = None
+    if st.post_state == 'FinishedPost':
+        st.post_started = None
+
+
+def stop(st: ServerState) -> None:
+    """Power off: a running POST ends (undiscovered options stay unknown)."""
+    st.post_state = 'PowerOff'
+    st.post_started = st.post_discovering = None

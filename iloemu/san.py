@@ -37,7 +37,7 @@ import threading
 from typing import Dict, Optional, Union
 
 from iloemu.secret import Secret, as_secret
-from iloemu.state import IscsiAttempt
+from iloemu.state import IscsiAttempt, ServerState
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,3 +100,18 @@ def _refusal(attempt: IscsiAttempt,
             or not hmac.compare_digest(given.encode(), wanted.encode())):
         return 'CHAP authentication failed'
     return None
+
+
+def boot_outcome(san: Optional[San], st: ServerState,
+                 device: str) -> Optional[str]:
+    """A boot from ``device``: 'booted from ...' or why the login failed.
+
+    None when no SAN is given or the device is no iSCSI option.
+    """
+    nic = next((n for n in st.nics
+                if n.structured_name + '.iSCSI' == device), None)
+    if san is None or nic is None:
+        return None
+    attempt = st.iscsi_current.attempts[nic.nic_boot or '']
+    return san.login(attempt) or (
+        'booted from iSCSI target %s' % attempt.target_name)

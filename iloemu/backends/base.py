@@ -26,8 +26,7 @@ import copy
 import ipaddress
 import re
 import threading
-import time
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 from iloemu import bios, bootsources, firmware, post
 from iloemu.config import ServerSpec
@@ -35,10 +34,10 @@ from iloemu.errors import (ActionNotSupported, InvalidOperationForSystemState,
                            PropertyMissing, PropertyUnknown,
                            PropertyValueFormatError, PropertyValueNotInList,
                            UnsupportedInLegacyBootMode)
-from iloemu.san import San
+from iloemu.san import San, boot_outcome
 from iloemu.secret import Secret
-from iloemu.state import (BootRecord, IscsiAttempt, ServerState, StateView,
-                          initial_state, view)
+from iloemu.state import (BootRecord, ServerState, StateView, initial_state,
+                          view)
 
 POWER_ACTIONS = ('On', 'ForceOff', 'GracefulShutdown', 'ForceRestart',
                  'GracefulRestart', 'PushPowerButton', 'PressAndHold', 'Nmi')
@@ -92,41 +91,17 @@ class Backend(abc.ABC):
     def snapshot(self) -> ServerState:
         """A deep copy of the state, safe to read while requests go on."""
         with self._lock:
-            self._advance()
+            post.advance(self._state, self.spec)
             return copy.deepcopy(self._state)
 
     def view(self) -> StateView:
         """The test-facing view of the state."""
         machine = self.machine_status()
         with self._lock:
-            self._advance()
+            post.advance(self._state, self.spec)
             options = tuple(s.structured for s in self.sources()
                             if s.kind == 'iscsi')
             return view(self._state, machine, self.spec.firmware, options)
-
-    def _advance(self) -> None:
-        """Move the POST on to the present (strict model; under the lock).
-
-        At discovery the iSCSI options of the attempts applied at the
-        POST's start become the ones the firmware lists.
-        """
-        st = self._state
-        if not self.spec.strict or st.post_started is None:
-            return
-        st.post_state = post.post_state(st.power, st.post_started,
-                                        time.monotonic(),
-                                        self.spec.post_seconds)
-        if post.discovered(st.post_state) and (
-                st.post_discovering is not None):
-            st.iscsi_discovered = st.post_discovering
-            st.post_discovering = None
-        if st.post_state == 'FinishedPost':
-            st.post_started = None
-
-    def _offered(self, state: ServerState
-                 ) -> Optional[Dict[str, IscsiAttempt]]:
-        """The attempts whose iSCSI options are listed (None: lenient)."""
-        return state.iscsi_discovered if self.spec.strict else None
 
     def machine_status(self) -> Optional[str]:
         """What the machine behind the iLO is doing; None if not modelled."""
@@ -139,15 +114,17 @@ class Backend(abc.ABC):
                 ) -> List[bootsources.BootSource]:
         """The boot options the firmware reports now."""
         state = state or self._state
-        return bootsources.boot_sources(state, self.spec.generation,
-                                        self._offered(state))
+        return bootsources.boot_sources(
+            state, self.spec.generation,
+            firmware.listed(state, self.spec.strict))
 
     def uefi_targets(self, state: Optional[ServerState] = None
                      ) -> List[bootsources.BootSource]:
         """The options a UEFI target boot override may name."""
         state = state or self._state
-        return bootsources.uefi_targets(state, self.spec.generation,
-                                        self._offered(state))
+        return bootsources.uefi_targets(
+            state, self.spec.generation,
+            firmware.listed(state, self.spec.strict))
 
     # -- power ---------------------------------------------------------------
     def power(self, action: str) -> None:
@@ -173,10 +150,9 @@ class Backend(abc.ABC):
             self.on_power_on(self._start('power-on'))
         else:
             with self._lock:
-                st = self._state
-                st.power, st.post_state = 'Off', 'PowerOff'
-                st.post_started = st.post_discovering = None
-                state = copy.deepcopy(st)
+                self._state.power = 'Off'
+                post.stop(self._state)
+                state = copy.deepcopy(self._state)
             self.on_power_off(state)
 
     def _start(self, kind: str) -> ServerState:
@@ -185,36 +161,19 @@ class Backend(abc.ABC):
             st.bios_current = copy.deepcopy(st.bios_pending)
             st.iscsi_current = copy.deepcopy(st.iscsi_pending)
             st.power = 'On'
-            self._start_post(st)
+            post.start(st, self.spec)
             started = copy.deepcopy(st)
             device = self._next_device(st)
+            outcome = (boot_outcome(self.san, st, device)
+                       if self.spec.strict else None)
             st.boots.append(BootRecord(kind, st.boot_mode(), device,
                                        st.iscsi_current.initiator_name,
-                                       self._outcome(st, device)))
+                                       outcome))
             if st.boot.enabled == 'Once':
                 st.boot.enabled, st.boot.target = 'Disabled', 'None'
             for media in st.media.values():
                 media.boot_on_next_reset = False
             return started
-
-    def _start_post(self, st: ServerState) -> None:
-        """A POST starts (pending settings are applied already)."""
-        if not self.spec.strict:
-            st.post_state = 'FinishedPost'
-            return
-        st.post_started = time.monotonic()
-        st.post_state = 'InPost'
-        st.iscsi_discovered = {}
-        st.post_discovering = copy.deepcopy(
-            firmware.bootable_attempts(st.iscsi_current, True))
-        self._advance()
-
-    def _booting(self, st: ServerState
-                 ) -> Optional[Dict[str, IscsiAttempt]]:
-        """The iSCSI options the booting POST offers (None: lenient)."""
-        if not self.spec.strict:
-            return None
-        return firmware.bootable_attempts(st.iscsi_current, True)
 
     def _next_device(self, st: ServerState) -> str:
         """What the firmware boots: the override, else the boot order.
@@ -223,33 +182,17 @@ class Backend(abc.ABC):
         attempt was disabled; strict: as applied by this POST) falls back
         to the boot order.
         """
-        offered = self._booting(st)
-        boot = st.boot
+        offered = firmware.booting(st, self.spec.strict)
+        gen, boot = self.spec.generation, st.boot
         if boot.enabled != 'Disabled' and boot.target != 'None':
             if boot.target != 'UefiTarget':
                 return boot.target
-            targets = (self.uefi_targets(st) if offered is None else
-                       bootsources.uefi_targets(st, self.spec.generation,
-                                                offered))
-            if bootsources.find(targets, boot.uefi_target):
+            if bootsources.find(bootsources.uefi_targets(st, gen, offered),
+                                boot.uefi_target):
                 return boot.uefi_target
-        sources = (self.sources(st) if offered is None else
-                   bootsources.boot_sources(st, self.spec.generation,
-                                            offered))
-        order = bootsources.ordered(st.bios_current.boot_order, sources)
+        order = bootsources.ordered(st.bios_current.boot_order,
+                                    bootsources.boot_sources(st, gen, offered))
         return order[0] if order else 'None'
-
-    def _outcome(self, st: ServerState, device: str) -> Optional[str]:
-        """Strict, with a SAN: 'booted from ...' or why the login failed."""
-        if not self.spec.strict or self.san is None:
-            return None
-        nic = next((n for n in st.nics
-                    if n.structured_name + '.iSCSI' == device), None)
-        if nic is None:
-            return None
-        attempt = st.iscsi_current.attempts[nic.nic_boot or '']
-        return self.san.login(attempt) or (
-            'booted from iSCSI target %s' % attempt.target_name)
 
     # -- settings ------------------------------------------------------------
     def patch_bios(self, attributes: Mapping[str, Any]) -> None:
@@ -261,7 +204,7 @@ class Backend(abc.ABC):
     def patch_boot_order(self, order: Sequence[str]) -> None:
         """Write the pending persistent boot order."""
         with self._lock:
-            self._advance()
+            post.advance(self._state, self.spec)
             known = [s.structured for s in self.sources()]
             for name in order:
                 if name not in known:
@@ -287,7 +230,7 @@ class Backend(abc.ABC):
                     raise PropertyValueNotInList(
                         name='BootSourceOverrideTarget', value=target)
             if uefi_target is not None and uefi_target != 'None':
-                self._advance()
+                post.advance(self._state, self.spec)
                 found = bootsources.find(self.uefi_targets(), uefi_target)
                 if found is None:
                     raise PropertyValueNotInList(
