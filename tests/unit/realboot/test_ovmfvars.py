@@ -70,7 +70,7 @@ def test_every_field_written_is_read_back():
     assert values == {
         'attempt_index': 3,
         'attempt_name': b'Attempt 3'.ljust(12, b'\0'),
-        'mac_string': b'9C-B6-54-02-00-0A'.ljust(96, b'\0'),
+        'mac_string': b'9C:B6:54:02:00:0A'.ljust(96, b'\0'),
         'target_port': 40123,
         'enabled': 1,
         'ip_mode': 0,
@@ -119,7 +119,7 @@ def test_vlan_is_part_of_the_nic_key():
     attempt = Attempt(mac='9c:b6:54:02:00:0a', target_iqn=IQN,
                       target_ip='10.0.2.100', vlan=0x12)
     data = ovmfvars.attempt_bytes(1, attempt)
-    assert data[38:60].rstrip(b'\0') == b'9C-B6-54-02-00-0A\\0012'
+    assert data[38:60].rstrip(b'\0') == b'9C:B6:54:02:00:0A\\0012'
     assert ovmfvars.parse_attempt(data).vlan == 0x12
 
 
@@ -244,3 +244,20 @@ def test_store_keeps_other_variables_and_replaces_old_attempts(tmp_path):
     assert back.initiator_name == INITIATOR
     assert back.attempts == (dataclass_with_canonical_mac(STATIC),)
     assert after['Attempt 1'].attr == ovmfvars.ATTRIBUTES
+
+
+def test_attempt_equals_what_ovmfs_setup_form_saves():
+    # The same attempt typed into OVMF's own iSCSI form: equal bytes
+    # outside the run-time state (list link, NIC index, HII tokens).
+    saved = json.loads((FIXTURE.parent / 'ovmf_hii_attempt.json').read_text())
+    typed = saved['typed']
+    ours = ovmfvars.attempt_bytes(2, Attempt(
+        mac=typed['nic_mac'], target_iqn=typed['target_name'],
+        target_ip=typed['target_ip'], target_port=typed['target_port'],
+        lun=int(typed['boot_lun']),
+        static=StaticAddress(typed['initiator_ip'], typed['netmask'],
+                             typed['gateway'])))
+    firmware = bytes.fromhex(saved['attempt_hex'])
+    runtime = set(saved['runtime_offsets'])
+    assert [i for i in range(len(firmware))
+            if i not in runtime and firmware[i] != ours[i]] == []
