@@ -19,7 +19,8 @@ source`` through a deb-src list of its own (the system's apt
 configuration is not touched), applies the patches, runs ``make -C usr
 tgtd`` and keeps the binary. Debian's ``tgtadm`` works with it.
 
-Layout of the directory (``build/tgt`` of the checkout by default)::
+Layout of the directory (:func:`build_directory`: ``build/tgt`` of the
+checkout, or ``$REALBOOT_TGT_DIR``)::
 
     apt/      sources.list and package lists of the private deb-src list
     source/   the unpacked Debian source, as fetched (never patched)
@@ -40,6 +41,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 from pathlib import Path
 import shutil
 import sys
@@ -55,6 +57,14 @@ DEFAULT_DIR = ROOT / 'build' / 'tgt'
 PACKAGE = 'tgt'
 APT_SOURCES = (Path('/etc/apt/sources.list.d'), Path('/etc/apt/sources.list'))
 KEYRING = Path('/usr/share/keyrings/debian-archive-keyring.gpg')
+
+
+def build_directory() -> Path:
+    """Where the patched tgtd is built.
+
+    ``$REALBOOT_TGT_DIR``, else ``build/tgt`` of this checkout.
+    """
+    return Path(os.environ.get('REALBOOT_TGT_DIR') or DEFAULT_DIR)
 
 
 class TgtBuildError(RealBootError):
@@ -287,8 +297,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Build (or confirm) the patched tgtd; one line on failure."""
     parser = argparse.ArgumentParser(prog='python -m realboot.tgtbuild',
                                      description=__doc__.split('\n')[0])
-    parser.add_argument('--dir', type=Path, default=DEFAULT_DIR,
-                        help='where to build (default: %(default)s)')
+    parser.add_argument('--dir', type=Path, default=build_directory(),
+                        help='where to build (default: $REALBOOT_TGT_DIR '
+                        'or %s)' % DEFAULT_DIR)
     args = parser.parse_args(argv)
     try:
         TgtBuild(args.dir).ensure()

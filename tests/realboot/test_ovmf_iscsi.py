@@ -34,9 +34,8 @@ import pytest
 
 from realboot import images, network, ovmfvars, target, vm
 from realboot.target import ChapAccount, TargetSpec, TgtDaemon
-from realboot.tgtbuild import TgtBuild
+from realboot.tgtbuild import TgtBuild, build_directory
 from tests.realboot import timing
-from tests.unit.realboot.test_tgtbuild import build_dir
 
 INITIATOR = 'iqn.2024-05.org.example.realboot:ovmf-host'
 PREFIX = 'iqn.2024-05.org.example.realboot:ovmf-'
@@ -111,7 +110,7 @@ def firmware_target(realboot_ready, tmp_path_factory
     pytest.importorskip('virt.firmware.varstore.edk2',
                         reason='PyPI virt-firmware is not installed')
     directory = tmp_path_factory.mktemp('ovmf-target')
-    patched = TgtBuild(build_dir(), progress=lambda _: None).current()
+    patched = TgtBuild(build_directory(), progress=lambda _: None).current()
     image = images.build_uefi_lun(directory / 'uefi.img', MARKER)
     with pytest.MonkeyPatch.context() as monkeypatch:
         if patched is not None:
@@ -136,7 +135,7 @@ def test_firmware_iscsi_boot(firmware_target, scenario, tmp_path,
                              monkeypatch, boot_times):
     if scenario.secret and not firmware_target.patched:
         pytest.skip('CHAP from OVMF needs the patched tgtd under %s '
-                    '(python -m realboot.tgtbuild)' % build_dir())
+                    '(python -m realboot.tgtbuild)' % build_directory())
     forwards = network.plan_forwards([firmware_target.portal])
     chap = (ovmfvars.Chap(scenario.user, scenario.secret)
             if scenario.secret else None)

@@ -33,8 +33,7 @@ import pytest
 from realboot import iscsilogin, target
 from realboot.iscsilogin import LoginFailed
 from realboot.target import ChapAccount, TargetSpec, TgtDaemon
-from realboot.tgtbuild import TgtBuild
-from tests.unit.realboot.test_tgtbuild import build_dir
+from realboot.tgtbuild import TgtBuild, build_directory
 
 INITIATOR = 'iqn.2024-05.org.example:host'
 IQN = 'iqn.2024-05.org.example.realboot:chap'
@@ -42,10 +41,10 @@ SECRETS = {'12': 'Secret-12345', '16': 'Secret-12345678a'}
 
 
 def _patched() -> Path:
-    binary = TgtBuild(build_dir(), progress=lambda _: None).current()
+    binary = TgtBuild(build_directory(), progress=lambda _: None).current()
     if binary is None:
         pytest.skip('no current patched tgtd under %s (python -m '
-                    'realboot.tgtbuild builds it)' % build_dir())
+                    'realboot.tgtbuild builds it)' % build_directory())
     return binary
 
 
@@ -127,10 +126,10 @@ HARNESS = Path(__file__).parent / 'data' / 'sha256_harness.c'
 
 def test_patched_sha256_equals_hashlib(tmp_path):
     _patched()
-    trees = sorted((build_dir() / 'work').glob('tgt-*/usr/iscsi'))
+    trees = sorted((build_directory() / 'work').glob('tgt-*/usr/iscsi'))
     if not trees or shutil.which('gcc') is None:
         pytest.skip('no patched tgt tree under %s/work, or no gcc'
-                    % build_dir())
+                    % build_directory())
     program = tmp_path / 'harness'
     subprocess.run(['gcc', '-Wall', '-Werror', '-O2', '-I', str(trees[-1]),
                     '-o', str(program), str(HARNESS),

@@ -19,7 +19,6 @@ it, it skips saying so.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 import shutil
 
@@ -27,11 +26,6 @@ import pytest
 
 from realboot import commands, tgtbuild
 from realboot.tgtbuild import TgtBuild, TgtBuildError
-
-
-def build_dir() -> Path:
-    """Where the patched tgtd is (or would be) built."""
-    return Path(os.environ.get('REALBOOT_TGT_DIR') or tgtbuild.DEFAULT_DIR)
 
 
 def test_series_names_existing_patches_in_order():
@@ -134,10 +128,11 @@ def test_the_stamp_is_written_last(tmp_path, monkeypatch):
 
 
 def test_patches_apply_to_debians_source():
-    tree = TgtBuild(build_dir()).source_tree()
+    directory = tgtbuild.build_directory()
+    tree = TgtBuild(directory).source_tree()
     if tree is None:
         pytest.skip('no Debian tgt source under %s (python -m '
-                    'realboot.tgtbuild fetches it)' % build_dir())
+                    'realboot.tgtbuild fetches it)' % directory)
     for patch in tgtbuild.patches():
         out = commands.run(tgtbuild.patch_command(tree, patch, dry_run=True))
         assert 'FAILED' not in out and 'offset' not in out, out
