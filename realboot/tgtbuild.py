@@ -57,6 +57,10 @@ DEFAULT_DIR = ROOT / 'build' / 'tgt'
 PACKAGE = 'tgt'
 APT_SOURCES = (Path('/etc/apt/sources.list.d'), Path('/etc/apt/sources.list'))
 KEYRING = Path('/usr/share/keyrings/debian-archive-keyring.gpg')
+#: Program -> the Debian package that has it (none is a build-dep of
+#: tgt beyond these: tgtd builds without libaio, systemd or RDMA).
+TOOLS = {'apt-get': 'apt', 'dpkg-source': 'dpkg-dev', 'patch': 'patch',
+         'make': 'make', 'gcc': 'gcc'}
 
 
 def build_directory() -> Path:
@@ -228,6 +232,11 @@ class TgtBuild:
         if ready is not None:
             self.progress('tgt: patched tgtd is current: %s' % ready)
             return ready
+        missing = sorted({package for tool, package in TOOLS.items()
+                          if shutil.which(tool) is None})
+        if missing:
+            raise TgtBuildError(reason='Debian packages missing: %s'
+                                % ' '.join(missing))
         started = time.monotonic()
         self.stamp.unlink(missing_ok=True)
         source = self.fetch()

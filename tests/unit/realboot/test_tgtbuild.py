@@ -127,6 +127,15 @@ def test_the_stamp_is_written_last(tmp_path, monkeypatch):
     assert not build.stamp.exists()
 
 
+def test_missing_build_tools_are_named(tmp_path, monkeypatch):
+    build = _fake_build(tmp_path)
+    build.stamp.unlink()
+    monkeypatch.setattr(tgtbuild.shutil, 'which',
+                        lambda tool: None if tool == 'gcc' else '/bin/x')
+    with pytest.raises(TgtBuildError, match='packages missing: gcc$'):
+        build.ensure()
+
+
 def test_patches_apply_to_debians_source():
     directory = tgtbuild.build_directory()
     tree = TgtBuild(directory).source_tree()
