@@ -23,6 +23,7 @@ from typing import Iterator
 
 import pytest
 
+from iloemu import addresses
 from iloemu import EmulatedIlo, IloFleet
 from iloemu.testing import NoWaits, forget_clients, ilo_client
 
@@ -31,11 +32,12 @@ from iloemu.testing import NoWaits, forget_clients, ilo_client
 def fleet(tmp_path) -> Iterator[IloFleet]:
     """A started fleet with its CA under ``tmp_path``.
 
-    ``ILOEMU_TEST_FIRST_ADDRESS`` moves it off 127.0.0.2, so that two
-    checkouts can run these tests at once on one machine.
+    Its addresses are this process's range of the unit tests' block
+    (:mod:`iloemu.addresses`), so that two checkouts can run these tests
+    at once on one machine; ``ILOEMU_TEST_FIRST_ADDRESS`` overrides it.
     """
     fleet = IloFleet(tmp_path / 'pki', first_address=os.environ.get(
-        'ILOEMU_TEST_FIRST_ADDRESS', '127.0.0.2'))
+        'ILOEMU_TEST_FIRST_ADDRESS') or addresses.first('unit'))
     fleet.start()
     try:
         yield fleet

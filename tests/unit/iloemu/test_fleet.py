@@ -29,9 +29,9 @@ from iloemu.testing import ilo_client
 def test_many_iLOs_at_once_each_with_its_own_state(fleet):
     ilos = [fleet.add(generation=g, firmware='lenient')
             for g in (9, 10, 9, 10)]
-    first = int(ilos[0].address.rsplit('.', 1)[1])
-    assert [i.address for i in ilos] == ['127.0.0.%d' % n
-                                         for n in range(first, first + 4)]
+    prefix, first = ilos[0].address.rsplit('.', 1)
+    assert [i.address for i in ilos] == [
+        '%s.%d' % (prefix, n) for n in range(int(first), int(first) + 4)]
     assert {i.port for i in ilos} == {443}
 
     def deploy(ilo: EmulatedIlo) -> str:

@@ -12,37 +12,25 @@
 """The strict firmware model, seen through the real proliantutils client.
 
 Every test names its model (``firmware='strict'`` or ``'lenient'``), so
-the tests hold whatever ``DEFAULT_FIRMWARE`` is. The iLOs live on
-127.0.0.100 and up.
+the tests hold whatever ``DEFAULT_FIRMWARE`` is. The iLOs live in the
+fleet of ``conftest.py``.
 """
 from __future__ import annotations
 
 import time
-from typing import Iterator
 
 from proliantutils import exception
 import pytest
 
-from iloemu import IloFleet, NicSpec, ServerSpec
+from iloemu import NicSpec, ServerSpec
 from iloemu.config import DEFAULT_FIRMWARE, FIRMWARE_MODELS
-from iloemu.testing import forget_clients, ilo_client
+from iloemu.testing import ilo_client
 
 IQN = 'iqn.2010-10.org.openstack:volume-0001'
 IQN2 = 'iqn.2010-10.org.openstack:volume-0002'
 SECRET = 'tenant-secret-1'
 NO_OPTION = 'No UEFI iSCSI bootable device found'
 GENS = pytest.mark.parametrize('gen', (9, 10), ids=['gen9', 'gen10'])
-
-
-@pytest.fixture
-def fleet(tmp_path) -> Iterator[IloFleet]:
-    fleet = IloFleet(tmp_path / 'pki', first_address='127.0.0.100')
-    fleet.start()
-    try:
-        yield fleet
-    finally:
-        forget_clients()
-        fleet.close()
 
 
 def strict(fleet, gen, **settings):

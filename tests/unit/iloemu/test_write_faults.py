@@ -10,34 +10,23 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 """Faults of issue 13: writes whose answer is lost, echoed secrets, Gen9
-firmware without the iScsi link. The iLOs live on 127.0.0.120 and up."""
+firmware without the iScsi link. The iLOs live in the
+fleet of ``conftest.py``."""
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Iterator
 
 from proliantutils import exception
 import pytest
 
-from iloemu import DelayRule, DropRule, FaultPlan, HttpErrorRule, IloFleet
-from iloemu.testing import forget_clients, ilo_client
+from iloemu import DelayRule, DropRule, FaultPlan, HttpErrorRule
+from iloemu.testing import ilo_client
 
 IQN = 'iqn.2010-10.org.openstack:volume-0001'
 SECRET = 'tenant-secret-1'
 ISCSI = '*/bios/iscsi/settings'
-
-
-@pytest.fixture
-def fleet(tmp_path) -> Iterator[IloFleet]:
-    fleet = IloFleet(tmp_path / 'pki', first_address='127.0.0.120')
-    fleet.start()
-    try:
-        yield fleet
-    finally:
-        forget_clients()
-        fleet.close()
 
 
 @pytest.fixture(params=[9, 10], ids=['gen9', 'gen10'])
