@@ -83,6 +83,16 @@ class IscsiAttempt:
     chap_user: Optional[str] = None
     chap_secret: Optional[Secret] = None
     ip_address_type: str = 'IPv4'
+    #: The initiator's own address: by DHCP (the firmware's default) or
+    #: these static values.
+    initiator_info_via_dhcp: bool = True
+    initiator_ip: str = '0.0.0.0'
+    initiator_netmask: str = '0.0.0.0'
+    initiator_gateway: str = '0.0.0.0'
+    #: The firmware's defaults (real iLO 5 payloads in proliantutils'
+    #: test data).
+    connect_timeout_ms: int = 20000
+    connect_retry: int = 3
 
 
 @dataclasses.dataclass

@@ -56,6 +56,8 @@ PORTAL_ADDRESS = '127.0.0.1'
 SOCKET_DIR = Path('/var/run/tgtd')
 #: Management ports tried (tgtd takes 0-32767; a system tgtd keeps 0).
 CONTROL_PORTS = (10000, 32000)
+#: Debian's tgtd; :mod:`realboot.tgtbuild` builds the patched one.
+TGTD = 'tgtd'
 
 _STARTED: List['TgtDaemon'] = []
 _STARTED_LOCK = threading.Lock()
@@ -131,13 +133,16 @@ def delete_command(control_port: int, tid: int) -> List[str]:
                   'target', '--tid', str(tid))
 
 
-def tgtd_command(portal_port: int, control_port: int) -> List[str]:
+def tgtd_command(portal_port: int, control_port: int,
+                 binary: str = TGTD) -> List[str]:
     """tgtd in the foreground, one portal on 127.0.0.1.
 
     >>> ' '.join(tgtd_command(3260, 4711))
     'tgtd -f -C 4711 --iscsi portal=127.0.0.1:3260'
+    >>> tgtd_command(3260, 4711, '/b/tgt/tgtd')[0]
+    '/b/tgt/tgtd'
     """
-    return ['tgtd', '-f', '-C', str(control_port), '--iscsi',
+    return [binary, '-f', '-C', str(control_port), '--iscsi',
             'portal=%s:%d' % (PORTAL_ADDRESS, portal_port)]
 
 
@@ -192,8 +197,11 @@ def _listening(port: int) -> bool:
 class TgtDaemon:
     """A tgtd we started, its targets, and its tear-down."""
 
-    def __init__(self, directory: Path, start_timeout: float = 30) -> None:
+    def __init__(self, directory: Path, start_timeout: float = 30,
+                 tgtd: Optional[Path] = None) -> None:
         self.directory = Path(directory)
+        #: The tgtd binary: Debian's (None) or the patched build.
+        self.tgtd = tgtd
         self.start_timeout = start_timeout
         self.port = 0
         self.control_port = 0
@@ -225,7 +233,8 @@ class TgtDaemon:
             self.port = free_port()
             with open(self.log_path, 'ab') as log:
                 self.process = subprocess.Popen(
-                    tgtd_command(self.port, self.control_port),
+                    tgtd_command(self.port, self.control_port,
+                                 str(self.tgtd or TGTD)),
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                     start_new_session=True,
                     preexec_fn=commands.die_with_parent)
@@ -265,6 +274,27 @@ class TgtDaemon:
         self.stop()
         raise TargetError(reason='tgtd did not answer within %d s: %s'
                           % (self.start_timeout, self.log_tail()))
+
+    @property
+    def patched(self) -> bool:
+        """Whether this is a tgtd of our own build (standard CHAP_A)."""
+        return self.tgtd is not None
+
+    def log_size(self) -> int:
+        """Bytes tgtd has written so far (a mark for :meth:`log_since`)."""
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def log_since(self, mark: int) -> str:
+        """What tgtd wrote after ``mark`` (:meth:`log_size`)."""
+        try:
+            with open(self.log_path, 'rb') as log:
+                log.seek(mark)
+                return log.read().decode(errors='replace')
+        except OSError:
+            return ''
 
     def log_tail(self, lines: int = 5) -> str:
         """The last lines tgtd wrote."""
@@ -367,6 +397,15 @@ class TgtDaemon:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def serving(port: int) -> Optional[TgtDaemon]:
+    """The running tgtd of this process whose portal is ``port``."""
+    with _STARTED_LOCK:
+        for daemon in _STARTED:
+            if daemon.port == port and daemon.process is not None:
+                return daemon
+    return None
 
 
 @atexit.register

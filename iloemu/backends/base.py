@@ -45,7 +45,10 @@ AUTH_METHODS = ('None', 'Chap', 'MutualChap')
 ATTEMPT_FIELDS = ('nic_source', 'attempt_name', 'instance', 'enabled',
                   'target_name', 'lun', 'target_ip', 'target_port',
                   'target_info_via_dhcp', 'auth_method', 'chap_user',
-                  'chap_secret', 'ip_address_type')
+                  'chap_secret', 'ip_address_type',
+                  'initiator_info_via_dhcp', 'initiator_ip',
+                  'initiator_netmask', 'initiator_gateway',
+                  'connect_timeout_ms', 'connect_retry')
 _CHAP_TEXT = re.compile(r'^[\x20-\x7e]{12,16}$')
 _CHAP_HEX = re.compile(r'^0[xX]([0-9a-fA-F]{24,32})$')
 

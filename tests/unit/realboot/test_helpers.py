@@ -324,7 +324,7 @@ def test_qemu_problem_names_a_missing_binary():
 
 
 def test_a_tgtd_that_exits_at_start_is_reported(monkeypatch, tmp_path):
-    monkeypatch.setattr(target, 'tgtd_command', lambda port, control: [
+    monkeypatch.setattr(target, 'tgtd_command', lambda *args: [
         'sh', '-c', 'echo "-C argument value out of range"; exit 1'])
     with pytest.raises(RealBootError, match='exited at start: -C argument'):
         target.TgtDaemon(tmp_path).start(attempts=2)

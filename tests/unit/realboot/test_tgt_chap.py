@@ -30,7 +30,7 @@ import subprocess
 
 import pytest
 
-from realboot import iscsilogin, target
+from realboot import iscsilogin
 from realboot.iscsilogin import LoginFailed
 from realboot.target import ChapAccount, TargetSpec, TgtDaemon
 from realboot.tgtbuild import TgtBuild, build_directory
@@ -48,13 +48,10 @@ def _patched() -> Path:
     return binary
 
 
-def _daemon(binary: str, directory: Path, monkeypatch) -> TgtDaemon:
+def _daemon(binary: str, directory: Path) -> TgtDaemon:
     if os.geteuid() != 0 or shutil.which('tgtadm') is None:
         pytest.skip('tgtd needs root and Debian tgtadm (package tgt)')
-    command = target.tgtd_command
-    monkeypatch.setattr(target, 'tgtd_command', lambda portal, control: [
-        binary] + command(portal, control)[1:])
-    daemon = TgtDaemon(directory).start()
+    daemon = TgtDaemon(directory, tgtd=Path(binary)).start()
     backing = directory / 'lun.img'
     backing.write_bytes(bytes(1024 * 1024))
     for tid, (length, secret) in enumerate(sorted(SECRETS.items()), 1):
@@ -68,10 +65,7 @@ def _daemon(binary: str, directory: Path, monkeypatch) -> TgtDaemon:
 
 @pytest.fixture(scope='module')
 def patched_tgtd(tmp_path_factory):
-    binary = _patched()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        daemon = _daemon(str(binary), tmp_path_factory.mktemp('tgt'),
-                         monkeypatch)
+    daemon = _daemon(str(_patched()), tmp_path_factory.mktemp('tgt'))
     try:
         yield daemon
     finally:
@@ -108,11 +102,11 @@ def test_login_without_chap_and_unknown_target(patched_tgtd):
         iscsilogin.login(patched_tgtd.portal, IQN + '-none', INITIATOR)
 
 
-def test_debians_tgtd_fails_edk2s_offer(tmp_path, monkeypatch):
+def test_debians_tgtd_fails_edk2s_offer(tmp_path):
     """The bug the patch fixes, shown with the unpatched tgtd."""
     if not Path('/usr/sbin/tgtd').exists():
         pytest.skip('Debian package tgt is not installed')
-    daemon = _daemon('/usr/sbin/tgtd', tmp_path, monkeypatch)
+    daemon = _daemon('/usr/sbin/tgtd', tmp_path)
     try:
         assert _login(daemon, '12', (5,)).algorithm == 5
         with pytest.raises(LoginFailed):
