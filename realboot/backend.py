@@ -20,9 +20,15 @@ When the iLO powers the server on or resets it, a qemu VM (TCG) starts
 with what the iLO holds at that moment: the boot mode picks the firmware
 (OVMF or SeaBIOS), the boot override or the boot order picks the device,
 and for an iSCSI device the firmware's iSCSI attempt of that NIC gives the
-target, LUN, CHAP and the initiator name. In UEFI mode iPXE EFI stands in
-for the firmware's initiator, fed a script written from exactly those
-settings (:func:`realboot.ipxe.boot_script`). The guest reaches only
+target, LUN, CHAP and the initiator name. In UEFI mode the firmware's own
+initiator (OVMF's ``IScsiDxe``) boots: at each start the VM gets a fresh
+variable store holding the initiator name and one attempt per enabled
+iSCSI attempt of the iLO, bound to its NIC's MAC
+(:mod:`realboot.firmwareboot`), as iLO configures a ProLiant's UEFI.
+``initiator='ipxe'`` puts iPXE EFI in its place instead, fed a script
+written from the same settings (:func:`realboot.ipxe.boot_script`); it
+is kept for what the firmware path cannot test (MD5 CHAP, iPXE's own
+words on a failure). The guest reaches only
 loopback endpoints, each through a forward (:mod:`realboot.network`);
 the target address iLO holds must be a loopback one. Power off, a reset
 and :meth:`QemuBackend.close` stop the VM.
@@ -36,7 +42,8 @@ What the machine does with each device:
 * anything else (disk, CD, shell): nothing to boot, the firmware says so.
 
 The StateView's ``machine`` line tells what became of the last start:
-"booted from iSCSI target ...", "iSCSI boot failed: <iPXE's words>", ...
+"booted from iSCSI target ...", "iSCSI boot failed: <tgtd's reason> ...",
+...
 
 >>> from iloemu.config import ServerSpec
 >>> from iloemu.secret import Secret
@@ -70,12 +77,14 @@ from typing import Callable, List, Optional, Tuple
 from iloemu.backends.base import Backend
 from iloemu.config import ServerSpec
 from iloemu.state import Nic, ServerState
-from realboot import ipxe, network, vm
+from realboot import firmwareboot, ipxe, network, target, vm
 from realboot.errors import RealBootError, VmError, WaitTimeout
 from realboot.outcome import FAILED, NOTHING, Outcome, judge
 
 _NIC_DEVICE = re.compile(r'^NIC\.LOM\.1\.(\d+)\.(iSCSI|IPv4|IPv6)$')
 _NOTHING = 'nothing to boot (the emulated server has no disk or CD)'
+#: Who logs in to the iSCSI target in UEFI mode.
+INITIATORS = ('firmware', 'ipxe')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,6 +191,11 @@ class MachineRun:
     started_at: float
     machine: Optional[vm.VirtualMachine] = None
     refused: str = ''
+    initiator: str = 'firmware'
+    #: The tgtd serving the device's target (if this process runs it)
+    #: and the size of its log when the VM started.
+    tgtd: Optional[target.TgtDaemon] = None
+    tgtd_mark: int = 0
 
     def elapsed(self) -> float:
         """Seconds since the iLO started the server (power-on or reset)."""
@@ -199,7 +213,19 @@ class MachineRun:
                 self.refused or self.plan.describe()))
         starting = self.machine is None  # the hook is still setting up
         return judge(self.plan.kind, self.plan.describe(), self.console(),
-                     starting or self.machine.alive())
+                     starting or self.machine.alive(),
+                     firmware=self.initiator == 'firmware',
+                     why=self.tgtd_reason)
+
+    def tgtd_reason(self) -> str:
+        """Why the login failed, as tgtd sees it (or that it cannot tell)."""
+        plan = self.plan
+        if self.tgtd is None or plan.target is None:
+            return 'no tgtd of this process serves the target'
+        return firmwareboot.tgtd_reason(
+            self.tgtd.log_since(self.tgtd_mark),
+            list(self.tgtd.targets.values()), plan.target.iqn,
+            plan.target.lun, plan.login.initiator_iqn or '')
 
 
 class QemuBackend(Backend):
@@ -207,8 +233,12 @@ class QemuBackend(Backend):
 
     def __init__(self, spec: ServerSpec, directory: Path,
                  network_boot: Optional[NetworkBoot] = None,
-                 memory_mib: int = 256) -> None:
+                 memory_mib: int = 256, initiator: str = 'firmware') -> None:
         super().__init__(spec)
+        if initiator not in INITIATORS:
+            raise ValueError('initiator %r is not one of %s'
+                             % (initiator, ', '.join(INITIATORS)))
+        self.initiator = initiator
         self.directory = Path(directory)
         self.network_boot = network_boot
         self.memory_mib = memory_mib
@@ -243,24 +273,34 @@ class QemuBackend(Backend):
         plan = plan_boot(state, self._next_device(state), self.network_boot)
         with self._runs_lock:
             run = MachineRun(len(self.runs) + 1, kind, plan,
-                             time.monotonic())
+                             time.monotonic(), initiator=self.initiator)
             self.runs.append(run)
         if plan.kind == 'refused':
             return
+        if plan.target is not None:
+            run.tgtd = target.serving(plan.target.port)
+            run.tgtd_mark = run.tgtd.log_size() if run.tgtd else 0
         directory = self.directory / ('run-%02d' % run.number)
         name = '%s-run%d' % (self.spec.address, run.number)
         try:
-            config = self._vm_config(plan, directory, name)
+            config = self._vm_config(plan, directory, name, state)
         except RealBootError as exc:  # the firmware could not use it
             run.refused = str(exc)
             return
         run.machine = vm.VirtualMachine(config, directory / 'vm').start()
 
-    def _vm_config(self, plan: BootPlan, directory: Path,
-                   name: str) -> vm.VmConfig:
+    def _vm_config(self, plan: BootPlan, directory: Path, name: str,
+                   state: ServerState) -> vm.VmConfig:
         mac = plan.mac or self.spec.nics[0].mac
         common = dict(name=name, firmware=plan.mode, mac=mac,
                       memory_mib=self.memory_mib)
+        if (plan.kind == 'iscsi' and plan.target is not None
+                and self.initiator == 'firmware'):
+            network.check_loopback(plan.target.address)
+            forwards = network.plan_forwards(firmwareboot.endpoints(state))
+            return vm.VmConfig(
+                boot='firmware-iscsi', forwards=forwards,
+                iscsi=firmwareboot.iscsi_config(state, forwards), **common)
         if plan.kind == 'iscsi' and plan.target is not None:
             forwards = network.plan_forwards(
                 [(plan.target.address, plan.target.port)])

@@ -12,13 +12,19 @@
 
 """What became of a start, judged from the console as a person would.
 
-The words come from iPXE (its SAN boot verdict) and from the firmware
+The words come from the UEFI firmware (the device path it loads from;
+going on to PXE after a failed iSCSI login, whose reason tgtd gives:
+``why``), from iPXE (its SAN boot verdict) and from the firmware
 (nothing left to boot); the state is one of :data:`STATES`.
 
 >>> judge('iscsi', 'iSCSI target T', 'Booting from SAN device 0x80', True)
 Outcome(state='booted', detail='booted from iSCSI target T')
 >>> judge('iscsi', 'iSCSI target T', 'iPXE initialising devices...', True)
 Outcome(state='booting', detail='booting: iSCSI target T')
+>>> judge('iscsi', 'iSCSI target T', '>>Start PXE over IPv4.', True,
+...       firmware=True, why=lambda: 'tgtd: no such target T')
+Outcome(state='failed', detail="iSCSI boot failed: tgtd: no such target T \
+(the firmware's iSCSI login failed (it went on to PXE)); iSCSI target T")
 >>> judge('nothing', 'HD.Emb.1.1: no disk', 'No bootable device.', True)
 Outcome(state='nothing', detail='HD.Emb.1.1: no disk; the BIOS found no \
 bootable device')
@@ -26,8 +32,9 @@ bootable device')
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable, Optional
 
-from realboot import ipxe, vm
+from realboot import firmwareboot, ipxe, vm
 
 BOOTING, BOOTED, FAILED, NOTHING = 'booting', 'booted', 'failed', 'nothing'
 STATES = (BOOTING, BOOTED, FAILED, NOTHING)
@@ -49,15 +56,26 @@ class Outcome:
         return self.state != BOOTING
 
 
-def judge(kind: str, description: str, console: str,
-          running: bool) -> Outcome:
+def judge(kind: str, description: str, console: str, running: bool,
+          firmware: bool = False,
+          why: Optional[Callable[[], str]] = None) -> Outcome:
     """The outcome of a start of ``kind`` ('iscsi', 'network', 'nothing').
 
     ``description`` says what was booted (no secret in it); ``running``
-    whether the VM still runs.
+    whether the VM still runs; ``firmware`` whether the UEFI firmware's
+    own initiator boots the iSCSI target (else iPXE); ``why`` says why a
+    firmware login failed (tgtd's side).
     """
+    if kind == 'iscsi' and firmware:
+        said = firmwareboot.verdict(console)
+        if said and said[0]:
+            return Outcome(BOOTED, 'booted from %s' % description)
+        if said:
+            reason = '%s (%s)' % (why(), said[1]) if why else said[1]
+            return Outcome(FAILED, 'iSCSI boot failed: %s; %s' % (
+                reason, description))
     verdict = ipxe.san_verdict(console)
-    if kind == 'iscsi' and verdict:
+    if kind == 'iscsi' and verdict and not firmware:
         if verdict[0]:
             return Outcome(BOOTED, 'booted from %s' % description)
         return Outcome(FAILED, 'iSCSI boot failed: %s; %s' % (

@@ -17,8 +17,13 @@ Firmware by boot mode: OVMF (``OVMF_CODE.fd`` + a per-VM copy of
 machine without SMM (1 s faster to boot under TCG, and OVMF_CODE.fd
 does not need it). What the VM boots (:attr:`VmConfig.boot`):
 
+* ``firmware-iscsi``: UEFI; the firmware's own iSCSI initiator (OVMF's
+  ``IScsiDxe``) boots what this VM's variable store holds
+  (:attr:`VmConfig.iscsi`, written by :mod:`realboot.ovmfvars`), as iLO
+  configures a ProLiant's UEFI. The NIC has no boot index: the
+  firmware's own boot order applies (the iSCSI disk comes before PXE).
 * ``ipxe-efi``: UEFI; iPXE EFI stands in for the firmware's iSCSI
-  initiator. It is ``\\EFI\\BOOT\\BOOTX64.EFI`` of a read-only qemu
+  initiator (kept for what the firmware path cannot test). It is ``\\EFI\\BOOT\\BOOTX64.EFI`` of a read-only qemu
   ``fat:`` drive, the first boot device; it configures the NIC by DHCP
   and runs the script qemu's TFTP server offers as boot file (Debian 12's
   iPXE, from 2019, reads no ``autoexec.ipxe`` from its own drive). It is
@@ -57,6 +62,7 @@ import time
 from typing import Callable, List, Optional, Set, Tuple, TypeVar
 
 from realboot import console as console_mod
+from realboot import ovmfvars
 from realboot.errors import InvalidSetting, VmError
 from realboot.network import Forward, netdev_option
 
@@ -68,7 +74,7 @@ IPXE_EFI = Path('/usr/lib/ipxe/ipxe.efi')
 #: SeaBIOS's fw_cfg file: the serial port its screen is copied to (COM1).
 SERCON_PORT = (0x3f8).to_bytes(2, 'little')
 FIRMWARES = ('uefi', 'legacy')
-BOOTS = ('ipxe-efi', 'network', 'none')
+BOOTS = ('firmware-iscsi', 'ipxe-efi', 'network', 'none')
 
 #: What firmware prints when it has nothing (left) to boot.
 _GAVE_UP = (
@@ -94,6 +100,8 @@ class VmConfig:
     tftp_dir: Optional[Path] = None
     bootfile: Optional[str] = None
     memory_mib: int = 256
+    #: ``firmware-iscsi``: what the variable store holds.
+    iscsi: Optional[ovmfvars.IscsiConfig] = None
 
     def __post_init__(self) -> None:
         if self.firmware not in FIRMWARES:
@@ -102,6 +110,11 @@ class VmConfig:
             raise InvalidSetting(reason='boot %r' % self.boot)
         if self.boot == 'ipxe-efi' and self.firmware != 'uefi':
             raise InvalidSetting(reason='iPXE EFI needs UEFI firmware')
+        if (self.boot == 'firmware-iscsi') != (self.iscsi is not None):
+            raise InvalidSetting(reason='a firmware iSCSI boot needs its '
+                                 'iSCSI settings, and only it')
+        if self.boot == 'firmware-iscsi' and self.firmware != 'uefi':
+            raise InvalidSetting(reason='the firmware initiator is UEFI')
         if (self.tftp_dir is None) != (self.bootfile is None):
             raise InvalidSetting(reason='a TFTP directory needs a boot file')
 
@@ -203,7 +216,11 @@ class VirtualMachine:
         files = self.files
         files.directory.mkdir(parents=True, exist_ok=True)
         files.console.unlink(missing_ok=True)
-        if self.config.firmware == 'uefi':
+        if self.config.iscsi is not None:  # the store holds the secret
+            files.vars.unlink(missing_ok=True)
+            files.vars.touch(mode=0o600)
+            ovmfvars.write_store(OVMF_VARS, files.vars, self.config.iscsi)
+        elif self.config.firmware == 'uefi':
             shutil.copyfile(OVMF_VARS, files.vars)
         else:
             files.sercon.write_bytes(SERCON_PORT)

@@ -45,11 +45,12 @@ from harness import conductor
 from harness.config import Layout
 from harness.lab import Lab, lab_on
 from harness.web import WebServer
-from realboot import images, packages, vm
+from realboot import commands, images, packages, vm
 from realboot.backend import QemuBackend
 from realboot.errors import PackagesMissing
 from realboot.gateway import TranslatingWebServer
-from realboot.target import TargetSpec, TgtDaemon
+from realboot.target import TargetSpec, TgtDaemon, tgtadm
+from realboot.tgtbuild import TgtBuild, build_directory
 from tests.functional.conftest import log_records  # noqa: F401
 from tests.realboot import timing, volumes
 
@@ -101,11 +102,21 @@ def realboot_ready() -> None:
                     + problem)
 
 
+def patched_tgtd() -> Path:
+    """The tgtd built from ``tgt/`` (``./wb test`` builds it first)."""
+    binary = TgtBuild(build_directory(), progress=lambda _: None).current()
+    if binary is None:
+        pytest.skip('the real boot needs the patched tgtd under %s (the '
+                    'firmware offers SHA-256 CHAP): python -m '
+                    'realboot.tgtbuild, or ./wb test' % build_directory())
+    return binary
+
+
 @pytest.fixture(scope='session')
 def target(realboot_ready, tmp_path_factory) -> Iterator[TgtDaemon]:
-    """tgtd on 127.0.0.1 serving every volume, built for this session."""
+    """The patched tgtd on 127.0.0.1 serving every volume (this session)."""
     directory = tmp_path_factory.mktemp('target')
-    daemon = TgtDaemon(directory).start()
+    daemon = TgtDaemon(directory, tgtd=patched_tgtd()).start()
     try:
         for volume in volumes.ALL:
             image = directory / volume.image_name
@@ -114,6 +125,13 @@ def target(realboot_ready, tmp_path_factory) -> Iterator[TgtDaemon]:
             build(image, volume.marker)
             daemon.add(TargetSpec(volume.tid, volume.iqn, image, volume.lun,
                                   (volume.initiator,), volume.chap))
+        for volume in volumes.DECOYS:
+            image = directory / ('decoy-lun%d-%s' % (volume.lun, volume.image_name))
+            images.build_bios_lun(image, volume.marker)
+            commands.run(tgtadm(daemon.control_port, '--op', 'new',
+                                '--mode', 'logicalunit', '--tid',
+                                str(volume.tid), '--lun', str(volume.lun),
+                                '--backing-store', str(image)), timeout=30)
         yield daemon
     finally:
         daemon.stop()

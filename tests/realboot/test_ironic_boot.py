@@ -18,7 +18,10 @@ target on 127.0.0.1; ``prepare_instance`` of the ``ilo`` hardware type
 hands it to the emulated iLO through the real proliantutils over HTTPS;
 ironic's power interface powers the server on, and the qemu VM behind
 the iLO boots with exactly what iLO then holds. The target lets in only
-the IQN of the node's volume connector.
+the IQN of the node's volume connector. In UEFI mode the firmware's own
+initiator (OVMF's IScsiDxe) boots, configured through its variable store
+from what iLO holds, against the patched tgtd (SHA-256 CHAP); one
+scenario keeps iPXE EFI as the initiator, for MD5 CHAP.
 
 Two servers (Gen9 and Gen10) boot side by side in each test, each from
 its own power-on: the machine has two cores and each TCG VM needs one.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
@@ -83,12 +87,13 @@ def _server(lab: Lab, tmp_path: Path, target: TgtDaemon,
             generation: int, interface: str, volume: volumes.Volume,
             boot_mode: str = 'uefi', secret: Optional[str] = None,
             connector: Optional[str] = None,
-            network_boot: Optional[NetworkBoot] = None) -> Server:
+            network_boot: Optional[NetworkBoot] = None,
+            initiator: str = 'firmware') -> Server:
     """A ProLiant with a qemu VM behind its iLO, enrolled with ``volume``."""
     ilo = lab.ilo(generation, 'legacy' if boot_mode == 'bios' else 'uefi',
                   backend=QemuBackend.factory(
                       tmp_path / ('gen%d' % generation),
-                      network_boot=network_boot))
+                      network_boot=network_boot, initiator=initiator))
     node = lab.enroll(ilo, interface, boot_mode=boot_mode,
                       connector=connector or volume.initiator,
                       volume=_volume_target(target, volume, secret))
@@ -143,6 +148,14 @@ def _pairs(lab: Lab, tmp_path: Path, target: TgtDaemon,
             for i, gen in enumerate(GENERATIONS)]
 
 
+def _assert_firmware_loaded(server: Server) -> None:
+    """The firmware itself loaded the LUN (its device path), no iPXE."""
+    console = server.backend.last_run.console()
+    assert 'iPXE' not in console
+    assert re.search(r'BdsDxe: loading Boot[0-9A-F]{4} .* from \S*/iSCSI\('
+                     + re.escape(server.volume.iqn) + ',', console), console
+
+
 def _stranger(generation: int) -> str:
     return '%s:not-the-connector-gen%d' % (volumes.PREFIX, generation)
 
@@ -170,6 +183,7 @@ def test_uefi_deploy_boots_the_volume(lab, tmp_path, target, boot_times,
             assert 'CHAP user %s)' % volumes.CHAP.user in machine
         assert volumes.CHAP.secret not in machine
         assert (mine.iqn, mine.initiator) in sessions
+        _assert_firmware_loaded(server)
 
     # The tear down: clean_up_instance powers off and clears the target.
     _each(lab, servers,
@@ -202,8 +216,8 @@ def test_uefi_wrong_chap_secret_does_not_boot(lab, tmp_path, target,
             servers, boot_times, 'UEFI wrong CHAP secret, no boot'):
         assert state == 'failed'
         assert detail.startswith(
-            'iSCSI boot failed: Could not open SAN device: Operation not '
-            'permitted; iSCSI target %s' % server.volume.iqn), detail
+            'iSCSI boot failed: tgtd: CHAP authentication of %s failed: '
+            'wrong secret' % server.volume.initiator), detail
         assert server.volume.marker not in server.backend.last_run.console()
         assert volumes.WRONG_SECRET not in server.ilo.state().machine
 
@@ -219,11 +233,27 @@ def test_uefi_connector_the_target_does_not_know(lab, tmp_path, target,
             servers, boot_times, 'UEFI connector not bound, no boot'):
         assert state == 'failed'
         assert 'initiator %s' % _stranger(server.ilo.generation) in detail
-        # tgt answers an initiator it does not know as if the target did
-        # not exist.
         assert detail.startswith(
-            'iSCSI boot failed: Could not open SAN device: No such device; '
-            'iSCSI target %s' % server.volume.iqn), detail
+            'iSCSI boot failed: tgtd: target %s does not let initiator %s '
+            'in' % (server.volume.iqn, _stranger(server.ilo.generation))
+        ), detail
+
+
+def _bios_pairs(lab: Lab, tmp_path: Path, target: TgtDaemon,
+                gateway: TranslatingWebServer,
+                volume: Dict[int, volumes.Volume]) -> List[Server]:
+    """Legacy BIOS servers on ilo-pxe, validated and prepared by ironic."""
+    tftp = tmp_path / 'tftp'  # qemu's TFTP server: nothing on it
+    tftp.mkdir()
+    boot_script = gateway.guest_url('%s/boot.ipxe' % gateway.url)
+    network_boot = NetworkBoot(tftp, boot_script,
+                               endpoints=(target.portal, gateway.endpoint))
+    servers = _pairs(lab, tmp_path, target, volume, interface='ilo-pxe',
+                     boot_mode='bios', network_boot=network_boot)
+    _each(lab, servers, lambda task: task.driver.boot.validate(task))
+    _each(lab, servers,
+          lambda task: task.driver.boot.prepare_instance(task))
+    return servers
 
 
 def test_bios_ilo_pxe_boots_through_ironics_ipxe(lab, tmp_path, target,
@@ -236,18 +266,7 @@ def test_bios_ilo_pxe_boots_through_ironics_ipxe(lab, tmp_path, target,
     iPXE configuration and ``sanboot``-s the volume: ironic's files, as
     ``gateway`` serves them to the guest.
     """
-    volume = volumes.BIOS
-    tftp = tmp_path / 'tftp'  # qemu's TFTP server: nothing on it
-    tftp.mkdir()
-    boot_script = gateway.guest_url('%s/boot.ipxe' % gateway.url)
-    network_boot = NetworkBoot(tftp, boot_script,
-                               endpoints=(target.portal, gateway.endpoint))
-    servers = _pairs(lab, tmp_path, target, volume, interface='ilo-pxe',
-                     boot_mode='bios', network_boot=network_boot)
-
-    _each(lab, servers, lambda task: task.driver.boot.validate(task))
-    _each(lab, servers,
-          lambda task: task.driver.boot.prepare_instance(task))
+    servers = _bios_pairs(lab, tmp_path, target, gateway, volumes.BIOS)
     for server in servers:
         options = lab.run(server.node, pxe_utils.dhcp_options_for_instance)
         assert '%s/boot.ipxe' % gateway.url in [o['opt_value']
@@ -268,3 +287,61 @@ def test_bios_ilo_pxe_boots_through_ironics_ipxe(lab, tmp_path, target,
         assert (server.volume.iqn, server.volume.initiator) in sessions
     requested = ' '.join(gateway.requests)
     assert '/boot.ipxe' in requested and '/pxelinux.cfg/' in requested
+
+
+def test_uefi_lun10_boots_through_the_firmware(lab, tmp_path, target,
+                                               boot_times):
+    servers = _pairs(lab, tmp_path, target, volumes.UEFI_LUN10)
+
+    _deploy(lab, servers)
+    _wait_booted(servers, boot_times, 'UEFI iSCSI boot of LUN 10')
+
+    for server in servers:
+        _assert_firmware_loaded(server)
+        assert '/iSCSI(%s,0x1,0x000A000000000000,' % server.volume.iqn in (
+            server.backend.last_run.console().replace('0x000a', '0x000A'))
+
+
+def test_uefi_ipxe_stand_in_md5_chap(lab, tmp_path, target, boot_times):
+    """iPXE EFI as the initiator: MD5 CHAP against the patched tgtd.
+
+    The firmware offers SHA-256 first, so only iPXE exercises the MD5
+    path of the patched tgtd from a booting machine.
+    """
+    servers = _pairs(lab, tmp_path, target, volumes.UEFI_CHAP,
+                     initiator='ipxe')
+
+    _deploy(lab, servers)
+    _wait_booted(servers, boot_times, 'UEFI iPXE EFI stand-in, MD5 CHAP')
+
+    for server in servers:
+        assert 'iPXE' in server.backend.last_run.console()
+        assert server.ilo.state().machine.startswith(
+            'booted from iSCSI target %s' % server.volume.iqn)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    'ironic writes the LUN of iscsi_boot_url in decimal; iPXE reads an '
+    'iscsi: URI LUN as hexadecimal, so "10" boots LUN 16'))
+def test_bios_ilo_pxe_lun10_boots_lun10(lab, tmp_path, target,
+                                        gateway: TranslatingWebServer,
+                                        boot_times):
+    """Legacy BIOS, ironic's iPXE, LUN 10: which LUN boots.
+
+    Each target has LUN 10 (the volume) and LUN 16, whose marker names it.
+    """
+    servers = _bios_pairs(lab, tmp_path, target, gateway,
+                          volumes.BIOS_LUN10)
+
+    _each(lab, servers, lambda task: manager_utils.node_power_action(
+        task, states.POWER_ON))
+    seen = []
+    for server, decoy in zip(servers, volumes.DECOYS):
+        machine = server.backend.last_run.machine
+        markers = (server.volume.marker, decoy.marker)
+        seen.append(machine.wait_for(
+            lambda text: next((m for m in markers if m in text), None),
+            BOOT_TIMEOUT, 'a marker of LUN 10 or LUN 16'))
+        boot_times.add('ironic: legacy BIOS LUN 10, %s: %s' % (
+            server.label, seen[-1]), server.backend.last_run.elapsed())
+    assert seen == [s.volume.marker for s in servers]

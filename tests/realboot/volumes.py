@@ -74,5 +74,15 @@ def connector_iqn(generation: int) -> str:
 UEFI = _per_server(1, 'uefi-volume', 1)
 UEFI_CHAP = _per_server(3, 'uefi-chap-volume', 3, chap=CHAP)
 BIOS = _per_server(5, 'bios-volume', 1, bios=True)
-ALL = tuple(volume for volumes in (UEFI, UEFI_CHAP, BIOS)
+#: LUN 10: the firmware reads it as 10; iPXE reads an ``iscsi:`` URI's
+#: LUN as hexadecimal, so ironic's decimal "10" addresses LUN 16.
+UEFI_LUN10 = _per_server(7, 'uefi-lun10-volume', 10)
+BIOS_LUN10 = _per_server(9, 'bios-lun10-volume', 10, bios=True)
+ALL = tuple(volume for volumes in (UEFI, UEFI_CHAP, BIOS, UEFI_LUN10,
+                                   BIOS_LUN10)
             for volume in volumes.values())
+#: A second LUN on each BIOS LUN 10 target: LUN 16 (0x10), which a hex
+#: reading of "10" reaches. Its marker says so.
+DECOYS = tuple(dataclasses.replace(
+    volume, lun=16, marker='REALBOOT MARKER LUN 16 of %s' % volume.iqn)
+    for volume in BIOS_LUN10.values())
