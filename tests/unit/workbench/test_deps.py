@@ -16,6 +16,7 @@ import types
 
 import pytest
 
+from realboot import tgtbuild
 from workbench import deps
 from workbench.paths import ROOT
 
@@ -27,6 +28,11 @@ def test_bindep_lists_the_real_boot_packages():
     names = deps.parse((ROOT / "bindep.txt").read_text())
     assert set(REALBOOT) <= set(names)
     assert deps.parse((ROOT / "bindep.txt").read_text(), ["doc"]) == []
+
+
+def test_bindep_lists_what_builds_the_patched_tgtd():
+    names = deps.parse((ROOT / "bindep.txt").read_text())
+    assert set(tgtbuild.TOOLS.values()) - {"apt"} <= set(names)
 
 
 def test_bad_line_is_named():

@@ -129,6 +129,8 @@ def _fake_results(monkeypatch, failing=()):
     monkeypatch.setattr(suite, "run_pytest", run_pytest)
     monkeypatch.setattr(suite, "run_unit_suite", run_unit_suite)
     monkeypatch.setattr(testrun, "worktree", lambda *a: None)
+    monkeypatch.setattr(testrun, "build_patched_tgtd",
+                        lambda paths, root, checks: ran.append("tgtbuild"))
     return ran
 
 
@@ -172,6 +174,13 @@ def test_test_installs_debian_packages_only_for_groups_that_need_them(
     monkeypatch.setattr(cli.deps, "ensure", lambda *a, **k: calls.append(a))
     assert ws.wb("test", "--no-build", "--only", groups) == 0
     assert bool(calls) is deps_run
+
+
+def test_the_realboot_group_builds_the_patched_tgtd_first(ws, monkeypatch):
+    ran = _fake_results(monkeypatch)
+    monkeypatch.setattr(cli.deps, "ensure", lambda *a, **k: 0)
+    assert ws.wb("test", "--no-build", "--only", "project,realboot") == 0
+    assert ran == ["project", "tgtbuild", "realboot"]
 
 
 def test_a_missing_program_is_one_line(ws, capsys):
