@@ -12,7 +12,8 @@
 
 """The qemu backend: a real VM behind an emulated iLO.
 
-It plugs into iloemu's backend interface (:class:`iloemu.backends.base.Backend`);
+It plugs into iloemu's backend interface
+(:class:`iloemu.backends.base.Backend`);
 iloemu knows nothing of it: a caller hands ``QemuBackend.factory(...)`` to
 ``IloFleet.add(backend=...)``.
 

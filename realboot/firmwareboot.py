@@ -22,10 +22,13 @@ device path it loads a boot option from, and nothing when a login
 fails: it moves on to PXE. Why it failed is tgtd's to say
 (:func:`tgtd_reason`).
 
->>> verdict('BdsDxe: loading Boot0001 "UEFI iSCSI" from PciRoot(0x0)/'
-...         'Pci(0x2,0x0)/MAC(525400000001,0x1)/IPv4(...)/iSCSI(iqn.x:v,'
-...         '0x1,0x0001000000000000,None,None,None,TCP)\\r\\n')
-(True, 'the firmware loaded Boot0001 from iSCSI(iqn.x:v,0x1,0x0001000000000000)')
+>>> booted, words = verdict(
+...     'BdsDxe: loading Boot0001 "UEFI iSCSI" from PciRoot(0x0)/Pci(0x2,'
+...     '0x0)/MAC(525400000001,0x1)/IPv4(...)/iSCSI(iqn.x:v,0x1,'
+...     '0x0001000000000000,None,None,None,TCP)\\r\\n')
+>>> booted, words[:34], words[34:]
+(True, 'the firmware loaded Boot0001 from ', \
+'iSCSI(iqn.x:v,0x1,0x0001000000000000)')
 >>> verdict('>>Start PXE over IPv4.')
 (False, "the firmware's iSCSI login failed (it went on to PXE)")
 >>> verdict('BdsDxe: starting Boot0001') is None

@@ -23,12 +23,13 @@ does not need it). What the VM boots (:attr:`VmConfig.boot`):
   configures a ProLiant's UEFI. The NIC has no boot index: the
   firmware's own boot order applies (the iSCSI disk comes before PXE).
 * ``ipxe-efi``: UEFI; iPXE EFI stands in for the firmware's iSCSI
-  initiator (kept for what the firmware path cannot test). It is ``\\EFI\\BOOT\\BOOTX64.EFI`` of a read-only qemu
-  ``fat:`` drive, the first boot device; it configures the NIC by DHCP
-  and runs the script qemu's TFTP server offers as boot file (Debian 12's
-  iPXE, from 2019, reads no ``autoexec.ipxe`` from its own drive). It is
-  ``ipxe.efi`` with its own virtio driver: that version's ``snponly.efi``
-  finds no NIC when it was loaded from a disk. The NIC has no option ROM
+  initiator (kept for what the firmware path cannot test). It is
+  ``\\EFI\\BOOT\\BOOTX64.EFI`` of a read-only qemu ``fat:`` drive, the
+  first boot device; it configures the NIC by DHCP and runs the script
+  qemu's TFTP server offers as boot file (Debian 12's iPXE, from 2019,
+  reads no ``autoexec.ipxe`` from its own drive). It is ``ipxe.efi``
+  with its own virtio driver: that version's ``snponly.efi`` finds no
+  NIC when it was loaded from a disk. The NIC has no option ROM
   (``romfile=``): OVMF drives it itself, as a server's firmware would.
 * ``network``: the NIC boots first: SeaBIOS runs the NIC's iPXE option
   ROM (``ipxe-qemu``); OVMF runs its own PXE. Either fetches the boot file

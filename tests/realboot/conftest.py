@@ -126,7 +126,8 @@ def target(realboot_ready, tmp_path_factory) -> Iterator[TgtDaemon]:
             daemon.add(TargetSpec(volume.tid, volume.iqn, image, volume.lun,
                                   (volume.initiator,), volume.chap))
         for volume in volumes.DECOYS:
-            image = directory / ('decoy-lun%d-%s' % (volume.lun, volume.image_name))
+            image = directory / ('lun%d-%s' % (volume.lun,
+                                               volume.image_name))
             images.build_bios_lun(image, volume.marker)
             commands.run(tgtadm(daemon.control_port, '--op', 'new',
                                 '--mode', 'logicalunit', '--tid',

@@ -13,20 +13,23 @@
 """The VM behind an emulated iLO follows the iLO's power.
 
 Through the real proliantutils ``IloClient`` against emulated iLO 4
-(Gen9) and iLO 5 (Gen10) whose qemu backend starts OVMF with iPXE EFI as
-the firmware's iSCSI initiator: a reset replaces the VM, closing the
-fleet stops it. The boots themselves are the scenarios through ironic
-(:mod:`tests.realboot.test_ironic_boot`).
+(Gen9) and iLO 5 (Gen10) whose qemu backend starts OVMF with its own
+iSCSI initiator configured from what iLO holds: a reset replaces the VM,
+closing the fleet stops it; a static initiator address (set in the BIOS,
+as an administrator would; the driver leaves DHCP) boots too. The boots
+through ironic are :mod:`tests.realboot.test_ironic_boot`.
 """
 from __future__ import annotations
 
 import pytest
 
+from realboot import ovmfvars
 from realboot.backend import QemuBackend
 from iloemu.emulator import EmulatedIlo
 from iloemu.testing import forget_clients, ilo_client
 from realboot.target import TgtDaemon
 from tests.realboot import volumes
+from tests.realboot.timing import BOOT_TIMEOUT
 
 
 def _set_iscsi_boot(ilo: EmulatedIlo, target: TgtDaemon,
@@ -56,3 +59,30 @@ def test_power_off_and_teardown_stop_the_vm(fleet, tmp_path, target,
     forget_clients()  # while the iLOs run (Redfish sessions log out)
     fleet.close()
     assert not second.alive()
+
+
+def test_static_initiator_address_boots(fleet, tmp_path, target, boot_times):
+    """Two servers, each with a static address in its iSCSI attempt."""
+    ilos = [fleet.add(generation=generation,
+                      backend=QemuBackend.factory(tmp_path / 'machines'))
+            for generation in (9, 10)]
+    for ilo in ilos:
+        volume = volumes.UEFI[ilo.generation]
+        _set_iscsi_boot(ilo, target, volume)
+        ilo.backend.patch_iscsi(attempts=[{
+            'nic_source': ilo.backend.snapshot().nics[0].nic_boot,
+            'initiator_info_via_dhcp': False,
+            'initiator_ip': '10.0.2.15', 'initiator_netmask': '255.255.255.0',
+            'initiator_gateway': '10.0.2.2'}])
+    for ilo in ilos:
+        ilo_client(ilo).set_host_power('ON')
+    for ilo in ilos:
+        volume = volumes.UEFI[ilo.generation]
+        seconds = ilo.backend.wait_for_console(volume.marker, BOOT_TIMEOUT)
+        boot_times.add('UEFI static initiator address, Gen%d'
+                       % ilo.generation, seconds)
+        store = ovmfvars.read_config(
+            ilo.backend.last_run.machine.files.vars)
+        assert store.attempts[0].static == ovmfvars.StaticAddress(
+            '10.0.2.15', '255.255.255.0', '10.0.2.2')
+    forget_clients()
