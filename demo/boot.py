@@ -60,6 +60,7 @@ INTERFACES = {9: 'ilo-virtual-media', 10: 'ilo-pxe'}
 #: Console lines shown at most (the last ones, ending with the marker).
 CONSOLE_LINES = 16
 _IPXE_START = 'iPXE'
+_FIRMWARE_LOAD = 'BdsDxe: loading Boot'
 
 
 class BootUnavailable(Exception):
@@ -144,21 +145,29 @@ def names(generation: int) -> Dict[str, str]:
 
 def console_excerpt(text: str, marker: str, secrets: Sequence[str] = (),
                     limit: int = CONSOLE_LINES) -> List[str]:
-    """The meaningful tail of a console: from iPXE's first line to the
+    """The meaningful tail of a console: from the firmware loading its
+    iSCSI boot option (or iPXE's first line, where iPXE stands in) to the
     marker (or the end), at most ``limit`` lines, the last ones; secrets
-    masked. The firmware's lines before iPXE are left out unless iPXE
-    never spoke (then it is the firmware's last lines that say why).
+    masked. Earlier lines are left out unless neither spoke (then it is
+    the firmware's last lines that say why).
 
     >>> text = ('BdsDxe: loading Boot0001\\niPXE initialising devices...'
     ...         '\\n\\nBooting from SAN device 0x80\\nMARK\\nnoise')
     >>> console_excerpt(text, 'MARK')
     ['iPXE initialising devices...', 'Booting from SAN device 0x80', 'MARK']
+    >>> console_excerpt('BdsDxe: loading Boot0000 "Shell"\\nBdsDxe: loading '
+    ...                 'Boot0001 "X" from PciRoot(0x0)/iSCSI(iqn.x:v,0x1)\\n'
+    ...                 'MARK', 'MARK')[0][-19:]
+    '/iSCSI(iqn.x:v,0x1)'
     >>> console_excerpt('a\\nb\\nc', 'MARK', limit=2)
     ['b', 'c']
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     start = next((i for i, line in enumerate(lines)
-                  if _IPXE_START in line), 0)
+                  if _IPXE_START in line), None)
+    if start is None:  # the firmware's own initiator: from its iSCSI load
+        start = next((i for i, line in enumerate(lines)
+                      if _FIRMWARE_LOAD in line and '/iSCSI(' in line), 0)
     end = next((i + 1 for i, line in enumerate(lines)
                 if i >= start and marker in line), len(lines))
     return [mask(line, secrets) for line in lines[start:end][-limit:]]
