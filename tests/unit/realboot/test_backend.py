@@ -104,12 +104,28 @@ def test_other_devices_have_nothing_to_boot(device):
     assert plan.kind == 'nothing' and plan.mac is None
 
 
-def _run(tmp_path, plan, console=''):
+def _run(tmp_path, plan, console='', initiator='ipxe'):
     machine = vm.VirtualMachine(vm.VmConfig('t', 'uefi', SPEC.nics[0].mac,
                                             'none'), tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
     machine.files.console.write_text(console)
-    return MachineRun(1, 'power-on', plan, 0.0, machine)
+    return MachineRun(1, 'power-on', plan, 0.0, machine,
+                      initiator=initiator)
+
+
+def test_outcome_of_the_firmwares_own_initiator(tmp_path):
+    iscsi = plan_boot(_state(), 'NIC.LOM.1.2.iSCSI')
+    booted = _run(tmp_path / 'a', iscsi, 'BdsDxe: loading Boot0001 "UEFI" '
+                  'from PciRoot(0x0)/iSCSI(%s,0x1,0x000A000000000000,None,'
+                  'None,None,TCP)\n' % IQN, initiator='firmware')
+    assert booted.outcome().detail.startswith(
+        'booted from iSCSI target %s LUN 10 at 127.0.0.1:40123' % IQN)
+    failed = _run(tmp_path / 'b', iscsi, '>>Start PXE over IPv4.\n',
+                  initiator='firmware')
+    assert failed.outcome().detail.startswith(
+        "iSCSI boot failed: no tgtd of this process serves the target "
+        "(the firmware's iSCSI login failed (it went on to PXE)); iSCSI "
+        "target %s" % IQN)
 
 
 def test_outcome_reads_ipxe_and_the_firmware(tmp_path):
