@@ -46,6 +46,7 @@ from realboot.backend import QemuBackend
 from realboot.commands import mask
 from realboot.errors import RealBootError
 from realboot.served import ChapAccount, serve_uefi_lun
+from realboot.tgtbuild import TgtBuild, build_directory
 
 from demo import report
 from demo.run import enroll, introduce, run_step
@@ -270,10 +271,14 @@ def run_boot(lab: Lab, work: Path, options: BootOptions,
     chap = ChapAccount(CHAP_USER, chap_secret) if options.chap else None
     name = names(options.generation)
     directory = work / 'realboot'
-    built = time.monotonic()
     try:
+        tgtd = TgtBuild(build_directory(), progress=lambda _: None).ensure()
+        out('  tgtd: %s (tgt/patches: standard CHAP algorithm numbers, '
+            'SHA-256, which the firmware offers)' % tgtd)
+        built = time.monotonic()
         with serve_uefi_lun(directory / 'target', name['volume'],
-                            name['connector'], MARKER, 1, chap) as volume:
+                            name['connector'], MARKER, 1, chap,
+                            tgtd=tgtd) as volume:
             out('  target: tgtd on %s, %s LUN %d (a GRUB that prints "%s"; '
                 'image built and tgtd up in %.1f s), only initiator %s%s' % (
                     volume.portal, volume.iqn, volume.lun, MARKER,
@@ -355,7 +360,7 @@ def _wait(result: BootResult, ilo: Any, options: BootOptions, out: Any,
         result.error = reason(str(exc))
     run = backend.last_run
     console = run.console() if run is not None else ''
-    out('  console (serial, the last lines from iPXE on):')
+    out('  console (serial, from the firmware loading its iSCSI disk on):')
     for line in console_excerpt(console, MARKER, [chap_secret]):
         out('  | ' + line)
     out('  iLO          %s' % ilo.state().machine)

@@ -88,9 +88,12 @@ def target_spec(volume: ServedVolume, image: Path) -> TargetSpec:
 
 @contextlib.contextmanager
 def serve_uefi_lun(directory: Path, iqn: str, initiator: str, marker: str,
-                   lun: int = 1, chap: Optional[ChapAccount] = None
-                   ) -> Iterator[ServedVolume]:
+                   lun: int = 1, chap: Optional[ChapAccount] = None,
+                   tgtd: Optional[Path] = None) -> Iterator[ServedVolume]:
     """Build the UEFI LUN in ``directory``, serve it, stop tgtd at the end.
+
+    ``tgtd``: the binary (the patched build for the firmware's SHA-256
+    CHAP; None: Debian's).
 
     tgtd is stopped (targets deleted, then SIGKILL if it stays) whatever
     ends the block, a KeyboardInterrupt included; a failure while the
@@ -102,7 +105,7 @@ def serve_uefi_lun(directory: Path, iqn: str, initiator: str, marker: str,
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     image = images.build_uefi_lun(directory / 'uefi-lun.img', marker)
-    daemon = TgtDaemon(directory / 'tgtd')
+    daemon = TgtDaemon(directory / 'tgtd', tgtd=tgtd)
     try:
         daemon.start()
         volume = ServedVolume(iqn, lun, initiator, marker, chap, daemon)
