@@ -162,6 +162,7 @@ def ironic_conf(layout: Layout) -> str:
         '',
         '[cinder]',
         'url = %s' % layout.urls()['cinder'],
-        'auth_type = none',
+        'auth_type = admin_token',
+        'token = admin:admin',
         '',
     ])

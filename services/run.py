@@ -364,7 +364,8 @@ def memory_mib(token: str) -> Dict[str, float]:
             continue
         for line in status.splitlines():
             if line.startswith('VmRSS:'):
-                sizes[name] = sizes.get(name, 0.0) + int(line.split()[1]) / 1024
+                kib = int(line.split()[1])
+                sizes[name] = sizes.get(name, 0.0) + kib / 1024
     return sizes
 
 

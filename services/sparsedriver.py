@@ -106,16 +106,16 @@ class SparseFileDriver(driver.VolumeDriver):
 
     def _update_volume_stats(self):
         disk = os.statvfs(self._folder())
+        total = disk.f_blocks * disk.f_frsize // GIB
+        free = disk.f_bavail * disk.f_frsize // GIB
         name = self.configuration.safe_get('volume_backend_name') or 'sparse'
         self._stats = {
             'volume_backend_name': name, 'vendor_name': 'Open Source',
             'driver_version': self.VERSION,
             'storage_protocol': constants.ISCSI,
             'pools': [{'pool_name': name,
-                       'total_capacity_gb': disk.f_blocks * disk.f_frsize
-                       // GIB,
-                       'free_capacity_gb': disk.f_bavail * disk.f_frsize
-                       // GIB,
+                       'total_capacity_gb': total,
+                       'free_capacity_gb': free,
                        'reserved_percentage': 0,
                        'thin_provisioning_support': True,
                        'max_over_subscription_ratio': 20.0,
