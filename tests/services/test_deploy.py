@@ -98,4 +98,6 @@ def test_gen9_virtual_media_deploy_and_undeploy(cli, fleet, services):
     assert cli.wait_volume(volume_id, 'available')['status'] == 'available'
     assert target.iqn not in tgt_targets(services)
     assert _enabled_attempts(ilo) == {}
-    print('deploy %.1f s, undeploy %.1f s' % (deployed, undeployed))
+    with open(services.logs / 'scenarios.txt', 'a') as report:
+        report.write('gen9 ilo-virtual-media: deploy %.1f s, undeploy '
+                     '%.1f s\n' % (deployed, undeployed))
