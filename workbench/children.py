@@ -37,6 +37,15 @@ def demo_command(paths: Paths, args: Sequence[str] = ()) -> List[str]:
     return [str(bin_path(paths, "python")), "-m", "demo", *args]
 
 
+def services_command(paths: Paths, args: Sequence[str] = ()) -> List[str]:
+    """How ``./wb services ARGS`` runs the services.
+
+    >>> services_command(Paths(build=Path('/b')), ['status'])
+    ['/b/venv/bin/python', '-m', 'services', 'status']
+    """
+    return [str(bin_path(paths, "python")), "-m", "services", *args]
+
+
 def bench_command(paths: Paths, upstream: Paths,
                   args: Sequence[str] = ()) -> List[str]:
     """How ``./wb bench ARGS`` runs the benchmark: one child.

@@ -148,6 +148,13 @@ def do_demo(args: argparse.Namespace, paths: Paths) -> int:
     return children.run(children.demo_command(paths, args.child_args), ROOT)
 
 
+def do_services(args: argparse.Namespace, paths: Paths) -> int:
+    """``python -m services ARGS`` in the venv (up, down, status)."""
+    _need_venv(paths)
+    return children.run(children.services_command(paths, args.child_args),
+                        ROOT)
+
+
 def upstream_paths(paths: Paths, build_dir: Optional[Path] = None) -> Paths:
     """Where ``./wb bench`` builds upstream ironic (no series).
 
@@ -188,13 +195,15 @@ COMMANDS: Dict[str, Tuple[Command, str]] = {
              "arguments"),
     "bench": (do_bench, "build both variants, then run python -m "
               "benchmark with the other arguments"),
+    "services": (do_services, "real RabbitMQ, Cinder and ironic services: "
+                 "python -m services up|down|status"),
     "deps": (do_deps, "install the missing Debian packages of bindep.txt"),
 }
 # Commands that write the build folder: one at a time.
 LOCKED = ("build", "reset", "export", "lint", "each", "test", "demo",
           "bench")
 # Commands whose unknown arguments go to their child's own parser.
-CHILDREN = ("demo", "bench")
+CHILDREN = ("demo", "bench", "services")
 
 
 def _add_build_options(sub: argparse.ArgumentParser) -> None:

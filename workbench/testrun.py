@@ -19,6 +19,8 @@ leaves one out):
 * ``project``: this project's own tests and doctests (pytest);
 * ``functional``: patched ironic + proliantutils + emulated iLOs;
 * ``realboot``: qemu VMs boot through the patched ironic;
+* ``services``: RabbitMQ, Cinder, ironic's API and conductor started
+  once, a node deployed from a Cinder volume with the ``openstack`` CLI;
 * ``unit``: ironic's unit suite on the patched tree (stestr);
 * ``gate``: the same suite on base + port, failing sets compared;
 * ``each``: the touched tests at every patch alone.
@@ -34,13 +36,13 @@ from workbench.errors import WorkbenchError
 from workbench.paths import Paths
 from workbench.venv import bin_path
 
-GROUPS = ("check", "lint", "project", "functional", "realboot", "unit",
-          "gate", "each")
+GROUPS = ("check", "lint", "project", "functional", "realboot",
+          "services", "unit", "gate", "each")
 # Groups that need the Debian packages of bindep.txt.
-NEEDS_DEPS = ("realboot",)
+NEEDS_DEPS = ("realboot", "services")
 # Folders of this project's own tests and packages (doctests).
 PROJECT_TARGETS = ("tests/unit", "workbench", "iloemu", "realboot",
-                   "harness", "demo", "benchmark")
+                   "harness", "demo", "benchmark", "services")
 
 
 def parse_groups(text: str) -> List[str]:
@@ -60,7 +62,7 @@ def parse_groups(text: str) -> List[str]:
 def selected(only: str, left_out: List[str]) -> List[str]:
     """The groups to run, in their order.
 
-    >>> selected('', ['realboot', 'each'])
+    >>> selected('', ['realboot', 'services', 'each'])
     ['check', 'lint', 'project', 'functional', 'unit', 'gate']
     >>> selected('unit,check', [])
     ['check', 'unit']
@@ -165,11 +167,16 @@ def run(paths: Paths, groups: List[str],
               "the series adds", flush=True)
         lint_checks(paths, checks)
     targets = [t for t in PROJECT_TARGETS if (root / t).is_dir()]
+    tgtd_built = False
     for name, folders in (("project", targets),
                           ("functional", ["tests/functional"]),
-                          ("realboot", ["tests/realboot"])):
-        if name == "realboot" and name in groups:
+                          ("realboot", ["tests/realboot"]),
+                          ("services", ["tests/services"])):
+        # Both serve LUNs with the patched tgtd (built once, cached).
+        if name in groups and name in ("realboot", "services") \
+                and not tgtd_built:
             build_patched_tgtd(paths, root, checks)
+            tgtd_built = True
         if name in groups:
             results.append(suite.run_pytest(paths, name, folders, root))
             print(results[-1].line(), flush=True)

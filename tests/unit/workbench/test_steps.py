@@ -157,7 +157,7 @@ def test_no_group_options_leave_groups_out(ws, monkeypatch, capsys):
     monkeypatch.setattr(testrun, "lint_checks", lambda *a: ran.append("l"))
     assert ws.wb("test", "--no-build", "--no-check", "--no-realboot",
                  "--no-each", "--no-gate") == 0
-    assert ran == ["l", "project", "functional", "unit"]
+    assert ran == ["l", "project", "functional", "services", "unit"]
 
 
 def test_unknown_group_is_one_line(ws, capsys):
@@ -166,7 +166,8 @@ def test_unknown_group_is_one_line(ws, capsys):
 
 
 @pytest.mark.parametrize("groups, deps_run", [("unit", False),
-                                              ("realboot", True)])
+                                              ("realboot", True),
+                                              ("services", True)])
 def test_test_installs_debian_packages_only_for_groups_that_need_them(
         ws, monkeypatch, groups, deps_run):
     _fake_results(monkeypatch)

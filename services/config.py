@@ -1,0 +1,168 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The services' configuration files, as text.
+
+Only the settings that differ from the defaults, and those that matter
+here: loopback addresses, SQLite, no authentication, RabbitMQ, privsep
+instead of sudo and rootwrap, the sparse-file volume driver with Cinder's
+tgt helper, and the ``ilo`` hardware type with Cinder storage.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict
+
+from harness import config as harness_config
+from services import layout as layout_mod
+from services.layout import Layout
+
+#: Cinder's API pipeline without Keystone (the wheel ships no paste file).
+PASTE = """\
+[composite:osapi_volume]
+use = call:cinder.api:root_app_factory
+/: versions
+/v3: volume_v3
+
+[pipeline:versions]
+pipeline = faultwrap versionsapp
+
+[pipeline:volume_v3]
+pipeline = request_id faultwrap noauth v3app
+
+[filter:request_id]
+paste.filter_factory = oslo_middleware.request_id:RequestId.factory
+
+[filter:faultwrap]
+paste.filter_factory = cinder.api.middleware.fault:FaultWrapper.factory
+
+[filter:noauth]
+paste.filter_factory = cinder.api.middleware.auth:NoAuthMiddleware.factory
+
+[app:versionsapp]
+paste.app_factory = cinder.api.versions:Versions.factory
+
+[app:v3app]
+paste.app_factory = cinder.api.v3.router:APIRouter.factory
+"""
+
+BACKEND = 'sparse'
+
+
+def cinder_files(layout: Layout) -> Dict[str, Path]:
+    """Cinder's files and folders."""
+    root = layout.folder('cinder')
+    return {'conf': root / 'cinder.conf', 'paste': root / 'api-paste.ini',
+            'database': root / 'cinder.sqlite', 'state': root / 'state',
+            'targets': root / 'targets', 'volumes': root / 'volumes',
+            'tgt_conf': root / 'tgt-targets.conf', 'bin': root / 'bin'}
+
+
+def cinder_conf(layout: Layout) -> str:
+    """``cinder.conf``: api, scheduler and volume.
+
+    >>> text = cinder_conf(Layout(Path('/s')))
+    >>> 'auth_strategy = noauth' in text, 'target_helper = tgtadm' in text
+    (True, True)
+    """
+    files = cinder_files(layout)
+    privsep = '%s --config-file %s' % (
+        layout.cinder_venv / 'bin' / 'privsep-helper', files['conf'])
+    return '\n'.join([
+        '[DEFAULT]',
+        'debug = True',
+        'host = services',
+        'my_ip = %s' % layout.address,
+        'state_path = %s' % files['state'],
+        'auth_strategy = noauth',
+        'api_paste_config = %s' % files['paste'],
+        'osapi_volume_listen = %s' % layout.address,
+        'osapi_volume_listen_port = %d' % layout_mod.CINDER_PORT,
+        'osapi_volume_workers = 1',
+        'transport_url = %s' % layout.transport_url(),
+        'enabled_backends = %s' % BACKEND,
+        '',
+        '[database]',
+        'connection = sqlite:///%s' % files['database'],
+        '',
+        '[oslo_concurrency]',
+        'lock_path = %s' % (files['state'] / 'locks'),
+        '',
+        '[cinder_sys_admin]',
+        'helper_command = %s' % privsep,
+        '',
+        '[%s]' % BACKEND,
+        'volume_driver = services.sparsedriver.SparseFileDriver',
+        'volume_backend_name = %s' % BACKEND,
+        'sparse_file_dir = %s' % files['volumes'],
+        'target_helper = tgtadm',
+        'target_protocol = iscsi',
+        'target_ip_address = %s' % layout.address,
+        'target_port = %d' % layout_mod.ISCSI_PORT,
+        'volumes_dir = %s' % files['targets'],
+        '',
+    ])
+
+
+def tgt_admin_wrapper(layout: Layout) -> str:
+    """A ``tgt-admin`` first in cinder-volume's PATH: Debian's, reading
+    our targets file instead of ``/etc/tgt/targets.conf`` (nothing of
+    the system's configuration is touched)."""
+    return '#!/bin/sh\nexec /usr/sbin/tgt-admin -c %s "$@"\n' % (
+        cinder_files(layout)['tgt_conf'])
+
+
+def tgt_targets_conf(layout: Layout) -> str:
+    """What ``tgt-admin`` reads: the targets Cinder's helper writes."""
+    return 'include %s/*\n' % cinder_files(layout)['targets']
+
+
+def ironic_files(layout: Layout) -> harness_config.Layout:
+    """ironic's folders (the harness's layout, in our folder)."""
+    return harness_config.Layout(layout.root / 'ironic')
+
+
+def ironic_conf(layout: Layout) -> str:
+    """``ironic.conf`` of ironic-api and ironic-conductor: the harness's
+    settings, then the services' (later sections win in oslo.config).
+
+    >>> text = ironic_conf(Layout(Path('/s')))
+    >>> 'transport_url = rabbit://' in text
+    True
+    """
+    files = ironic_files(layout)
+    base = harness_config.config_text(
+        files, layout.ca_file, 'http://%s:8080' % layout.address,
+        debug=True, power_wait=1)
+    return base + '\n'.join([
+        '',
+        '[DEFAULT]',
+        'host = services-conductor',
+        'auth_strategy = noauth',
+        'transport_url = %s' % layout.transport_url(),
+        'my_ip = %s' % layout.address,
+        'enabled_deploy_interfaces = iscsi',
+        '',
+        '[api]',
+        'host_ip = %s' % layout.address,
+        'port = %d' % layout_mod.IRONIC_PORT,
+        'api_workers = 1',
+        '',
+        '[conductor]',
+        'automated_clean = false',
+        '',
+        '[cinder]',
+        'url = %s' % layout.urls()['cinder'],
+        'auth_type = admin_token',
+        'token = admin:admin',
+        '',
+    ])

@@ -1,0 +1,411 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Start the services in order, wait for each, keep them, stop them.
+
+:func:`up` runs in the foreground: it (re)creates the configuration and
+empty databases, starts epmd, RabbitMQ, tgtd, Cinder (api, scheduler,
+volume) and ironic (api, conductor) under a :class:`~services.guard.Guard`,
+prints one line per service when it answers, writes ``state.json``, and
+then waits until it is told to stop (Ctrl-C, SIGTERM, SIGHUP, its parent
+dying with ``--die-with-parent``) or a service dies; then it stops
+everything. Each service's output goes to ``logs/<name>.log``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Callable, Dict, List, Optional
+
+from services import config, install
+from services.guard import Guard, die_with_parent
+from services.layout import (AMQP_PORT, CINDER_PORT, IRONIC_PORT,
+                             ISCSI_PORT, Layout)
+
+#: Seconds a service may take to answer.
+START_TIMEOUT = 120.0
+
+
+class ServiceError(Exception):
+    """A service did not start, or died."""
+
+
+def free_port() -> int:
+    """A free TCP port of 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def answers(address: str, port: int) -> bool:
+    """Whether something accepts TCP connections there."""
+    try:
+        with socket.create_connection((address, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def get_json(url: str, headers: Optional[Dict[str, str]] = None) -> dict:
+    """GET ``url``; the JSON body, or ``{}`` on any failure."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.loads(response.read() or b'{}')
+    except (OSError, ValueError, urllib.error.HTTPError):
+        return {}
+
+
+def cinder_volume_up(layout: Layout) -> bool:
+    """Whether cinder-volume reported to the scheduler (state up)."""
+    services = []
+    for path in ('os-services', 'admin/os-services'):
+        services += get_json('%s/%s' % (layout.urls()['cinder'], path),
+                             {'X-Auth-Token': 'admin:admin'}
+                             ).get('services', [])
+    return any(s.get('binary') == 'cinder-volume' and s.get('state') == 'up'
+               for s in services)
+
+
+def ironic_conductor_up(layout: Layout) -> bool:
+    """Whether a conductor offers the ``ilo`` hardware type."""
+    body = get_json('%s/v1/drivers' % layout.urls()['ironic'],
+                    {'X-OpenStack-Ironic-API-Version': '1.34'})
+    return any(d.get('name') == 'ilo' for d in body.get('drivers', []))
+
+
+def tgtd_binary(layout: Layout) -> str:
+    """The project's patched tgtd (standard CHAP algorithm numbers) when
+    built (``build/tgt/tgtd``), else Debian's."""
+    built = layout.build / 'tgt' / 'tgtd'
+    return str(built) if built.is_file() else '/usr/sbin/tgtd'
+
+
+class Supervisor:
+    """The running services of one :class:`Layout`."""
+
+    def __init__(self, layout: Layout,
+                 out: Callable[[str], None] = print) -> None:
+        self.layout = layout
+        self.out = out
+        self.token = secrets.token_hex(8)
+        self.guard = Guard(self.token)
+        self.ports = {'epmd': free_port(), 'erlang_dist': free_port()}
+        self.timings: Dict[str, float] = {}
+        self._logs: List = []
+
+    # -- files ---------------------------------------------------------
+    def _fresh(self) -> None:
+        """Configuration written anew, databases and volumes empty."""
+        for name in ('cinder', 'ironic', 'rabbitmq', 'tgt'):
+            shutil.rmtree(self.layout.root / name, ignore_errors=True)
+        files = config.cinder_files(self.layout)
+        for key in ('state', 'targets', 'volumes', 'bin'):
+            files[key].mkdir(parents=True, exist_ok=True)
+        files['conf'].write_text(config.cinder_conf(self.layout))
+        files['paste'].write_text(config.PASTE)
+        files['tgt_conf'].write_text(config.tgt_targets_conf(self.layout))
+        wrapper = files['bin'] / 'tgt-admin'
+        wrapper.write_text(config.tgt_admin_wrapper(self.layout))
+        wrapper.chmod(0o755)
+        ironic = config.ironic_files(self.layout)
+        for folder in (ironic.root, ironic.tftp_root, ironic.http_root,
+                       ironic.state_path):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ironic.config_file.write_text(config.ironic_conf(self.layout))
+        rabbit = self.layout.folder('rabbitmq')
+        (rabbit / 'enabled_plugins').write_text('[].\n')
+        self.layout.tgt_socket.parent.mkdir(parents=True, exist_ok=True)
+
+    def _log(self, name: str):
+        log = open(self.layout.logs / ('%s.log' % name), 'w')
+        self._logs.append(log)
+        return log
+
+    # -- environments ---------------------------------------------------
+    def _rabbit_env(self) -> Dict[str, str]:
+        rabbit = self.layout.folder('rabbitmq')
+        return {
+            'HOME': str(rabbit),
+            'RABBITMQ_NODENAME': 'rabbit@localhost',
+            'RABBITMQ_NODE_IP_ADDRESS': self.layout.address,
+            'RABBITMQ_NODE_PORT': str(AMQP_PORT),
+            'RABBITMQ_DIST_PORT': str(self.ports['erlang_dist']),
+            'ERL_EPMD_ADDRESS': '127.0.0.1',
+            'ERL_EPMD_PORT': str(self.ports['epmd']),
+            'RABBITMQ_MNESIA_BASE': str(rabbit / 'mnesia'),
+            'RABBITMQ_LOG_BASE': str(rabbit / 'log'),
+            'RABBITMQ_LOGS': '-',
+            'RABBITMQ_ENABLED_PLUGINS_FILE': str(rabbit / 'enabled_plugins'),
+            'RABBITMQ_PID_FILE': str(rabbit / 'pid'),
+            'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS':
+                '-kernel inet_dist_use_interface {127,0,0,1}',
+        }
+
+    def _cinder_env(self) -> Dict[str, str]:
+        files = config.cinder_files(self.layout)
+        return {'PATH': '%s:%s:%s' % (files['bin'],
+                                      self.layout.cinder_venv / 'bin',
+                                      os.environ.get('PATH', '')),
+                'PYTHONPATH': str(Path(__file__).resolve().parent.parent),
+                'TGT_IPC_SOCKET': str(self.layout.tgt_socket),
+                'PYTHONWARNINGS': 'ignore'}
+
+    # -- starting --------------------------------------------------------
+    def _wait(self, name: str, ready: Callable[[], bool],
+              start: float) -> None:
+        deadline = start + START_TIMEOUT
+        while not ready():
+            process = self.guard.children.get(name)
+            if process is not None and process.poll() is not None:
+                raise ServiceError('%s exited with %s at start (log: %s)' % (
+                    name, process.returncode,
+                    self.layout.logs / ('%s.log' % name)))
+            if time.monotonic() > deadline:
+                raise ServiceError('%s did not answer in %.0f s (log: %s)' % (
+                    name, START_TIMEOUT,
+                    self.layout.logs / ('%s.log' % name)))
+            time.sleep(0.3)
+        self.timings[name] = time.monotonic() - start
+        self.out('[services] %s: up in %.1f s' % (name, self.timings[name]))
+
+    def _start(self, name: str, argv: List[str], ready: Callable[[], bool],
+               env: Optional[Dict[str, str]] = None) -> None:
+        start = time.monotonic()
+        self.guard.start(name, argv, self._log(name), env=env,
+                         cwd=self.layout.root)
+        self._wait(name, ready, start)
+
+    def _once(self, name: str, argv: List[str],
+              env: Optional[Dict[str, str]] = None) -> None:
+        start = time.monotonic()
+        process = self.guard.start(name, argv, self._log(name), env=env,
+                                   cwd=self.layout.root)
+        if process.wait() != 0:
+            raise ServiceError('%s failed with %s (log: %s)' % (
+                name, process.returncode,
+                self.layout.logs / ('%s.log' % name)))
+        del self.guard.children[name]
+        self.out('[services] %s: done in %.1f s'
+                 % (name, time.monotonic() - start))
+
+    def start_all(self) -> None:
+        """Start every service, in order, each once the one before it
+        answers."""
+        layout, address = self.layout, self.layout.address
+        self._fresh()
+        self._start('epmd', ['epmd', '-port', str(self.ports['epmd']),
+                             '-address', '127.0.0.1'],
+                    lambda: answers('127.0.0.1', self.ports['epmd']))
+        self._start('rabbitmq', ['/usr/lib/rabbitmq/bin/rabbitmq-server'],
+                    lambda: answers(address, AMQP_PORT),
+                    env=self._rabbit_env())
+        self._start('tgtd', [tgtd_binary(layout), '-f', '-C', '0',
+                             '--iscsi', 'portal=%s:%d' % (address,
+                                                          ISCSI_PORT)],
+                    lambda: answers(address, ISCSI_PORT),
+                    env={'TGT_IPC_SOCKET': str(layout.tgt_socket)})
+        cinder_bin = layout.cinder_venv / 'bin'
+        conf = str(config.cinder_files(layout)['conf'])
+        env = self._cinder_env()
+        self._once('cinder-db-sync', [cinder_bin / 'cinder-manage',
+                                      '--config-file', conf, 'db', 'sync'],
+                   env=env)
+        self._start('cinder-api', [cinder_bin / 'cinder-api',
+                                   '--config-file', conf],
+                    lambda: answers(address, CINDER_PORT), env=env)
+        self._start('cinder-scheduler', [cinder_bin / 'cinder-scheduler',
+                                         '--config-file', conf],
+                    lambda: True, env=env)
+        self._start('cinder-volume', [cinder_bin / 'cinder-volume',
+                                      '--config-file', conf],
+                    lambda: cinder_volume_up(layout), env=env)
+        ironic_bin = layout.ironic_venv / 'bin'
+        ironic_conf = str(config.ironic_files(layout).config_file)
+        self._once('ironic-dbsync', [ironic_bin / 'ironic-dbsync',
+                                     '--config-file', ironic_conf,
+                                     'create_schema'])
+        self._start('ironic-api', [ironic_bin / 'ironic-api',
+                                   '--config-file', ironic_conf],
+                    lambda: answers(address, IRONIC_PORT))
+        self._start('ironic-conductor', [ironic_bin / 'ironic-conductor',
+                                         '--config-file', ironic_conf],
+                    lambda: ironic_conductor_up(layout))
+
+    def write_state(self) -> None:
+        state = {'pid': os.getpid(), 'token': self.token,
+                 'address': self.layout.address, 'ports': self.ports,
+                 'urls': self.layout.urls(),
+                 'ca_file': str(self.layout.ca_file),
+                 'first_ilo': self.layout.first_ilo,
+                 'services': {name: p.pid for name, p in
+                              self.guard.children.items()},
+                 'timings': self.timings}
+        self.layout.state_file.write_text(json.dumps(state, indent=1))
+
+    def stop(self) -> None:
+        try:
+            self.guard.stop()
+        finally:
+            for log in self._logs:
+                log.close()
+            try:
+                self.layout.state_file.unlink()
+            except FileNotFoundError:
+                pass
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _Stop(signal.Signals(signum).name)
+
+
+def up(layout: Layout, with_parent: bool = False,
+       out: Callable[[str], None] = print) -> int:
+    """Start everything, then wait until told to stop; stop it all."""
+    if with_parent:
+        die_with_parent(signal.SIGTERM)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_stop)
+    install.ensure(layout, out)
+    supervisor = Supervisor(layout, out)
+    supervisor.guard.start_watcher()
+    started = time.monotonic()
+    try:
+        try:
+            supervisor.start_all()
+        except ServiceError as error:
+            out('[services] error: %s' % error)
+            return 1
+        supervisor.write_state()
+        out('[services] up in %.1f s on %s: ironic %s, cinder %s '
+            '(state: %s)' % (time.monotonic() - started, layout.address,
+                             layout.urls()['ironic'],
+                             layout.urls()['cinder'], layout.state_file))
+        sys.stdout.flush()
+        while True:
+            dead = supervisor.guard.exited()
+            if dead:
+                out('[services] error: exited: %s' % ', '.join(
+                    '%s (%s)' % item for item in sorted(dead.items())))
+                return 1
+            time.sleep(1)
+    except (KeyboardInterrupt, _Stop) as why:
+        out('[services] stopping (%s)' % (why or 'Ctrl-C'))
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        supervisor.stop()
+        out('[services] down')
+
+
+def read_state(layout: Layout) -> Optional[dict]:
+    """``state.json`` if its supervisor still runs."""
+    try:
+        state = json.loads(layout.state_file.read_text())
+        os.kill(state['pid'], 0)
+    except (OSError, ValueError, KeyError):
+        return None
+    return state
+
+
+def down(layout: Layout, timeout: float = 60.0,
+         out: Callable[[str], None] = print) -> int:
+    """SIGTERM the supervisor in ``state.json`` and wait for it."""
+    state = read_state(layout)
+    if state is None:
+        out('[services] not running')
+        return 0
+    os.kill(state['pid'], signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(state['pid'], 0)
+        except ProcessLookupError:
+            out('[services] down')
+            return 0
+        time.sleep(0.2)
+    out('[services] supervisor %d did not stop' % state['pid'])
+    return 1
+
+
+def memory_mib(token: str) -> Dict[str, float]:
+    """Resident memory (MiB) of the marked processes, by command."""
+    from services.guard import marked
+    sizes: Dict[str, float] = {}
+    for pid in marked(token):
+        try:
+            status = Path('/proc/%d/status' % pid).read_text()
+            name = Path('/proc/%d/comm' % pid).read_text().strip()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith('VmRSS:'):
+                kib = int(line.split()[1])
+                sizes[name] = sizes.get(name, 0.0) + kib / 1024
+    return sizes
+
+
+def status(layout: Layout, out: Callable[[str], None] = print) -> int:
+    """Print what runs, whether each API answers, and memory."""
+    state = read_state(layout)
+    if state is None:
+        out('[services] not running')
+        return 1
+    out('[services] supervisor %d on %s' % (state['pid'], state['address']))
+    for name, pid in sorted(state['services'].items()):
+        alive = Path('/proc/%d' % pid).exists()
+        out('  %-17s pid %-7d %s' % (name, pid,
+                                     'running' if alive else 'GONE'))
+    out('  cinder-volume up: %s; ironic conductor with ilo: %s' % (
+        cinder_volume_up(layout), ironic_conductor_up(layout)))
+    sizes = memory_mib(state['token'])
+    out('  memory (RSS, MiB): %s; total %.0f' % (', '.join(
+        '%s %.0f' % item for item in sorted(sizes.items())),
+        sum(sizes.values())))
+    return 0
+
+
+def detach(layout: Layout, out: Callable[[str], None] = print) -> int:
+    """``up`` in the background (its own session); return once it is up
+    or has failed."""
+    if read_state(layout) is not None:
+        out('[services] already running (state: %s)' % layout.state_file)
+        return 0
+    log_path = layout.logs / 'supervisor.log'
+    with open(log_path, 'w') as log:
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'services', 'up'], stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, cwd=Path(__file__).resolve().parent.parent)
+    out('[services] starting in the background (log: %s)' % log_path)
+    while process.poll() is None:
+        if read_state(layout) is not None:
+            out('[services] up (python -m services down stops them)')
+            return 0
+        time.sleep(0.5)
+    out('[services] failed to start: see %s' % log_path)
+    return 1

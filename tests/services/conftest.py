@@ -1,0 +1,187 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Fixtures: the real services, emulated iLOs, the ``openstack`` CLI.
+
+* ``services`` (session): RabbitMQ, tgtd, Cinder and ironic as
+  ``python -m services up`` starts them, once per run; if they already
+  run (``python -m services up --detach``), those are used and left
+  running. Where a service cannot start, every test skips, saying which
+  and why.
+* ``fleet`` (session): emulated iLOs on the services' /24; their CA is
+  the file ironic's ``[ilo]ca_file`` names.
+* ``cli``: the commands a person types, run in the client virtualenv;
+  CHAP secrets are masked in everything they print.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from typing import Any, Iterator, List
+
+import pytest
+
+from iloemu import IloFleet
+from iloemu.testing import forget_clients
+from services import run
+from services.layout import ROOT, Layout, default_folder
+
+#: Seconds the services may take to come up (RabbitMQ alone: about 10).
+UP_TIMEOUT = 300
+#: ``volume target show`` of the 9.1.6 API includes Cinder's CHAP
+#: secret in its properties, and the iLO password is a command line
+#: value of ``node create``: never print either.
+_SECRET = re.compile(
+    r'(["\']?(?:auth_password|ilo_password)["\']?\s*[:=]\s*["\']?)'
+    r'([^"\',}\s]+)')
+
+
+def mask(text: str) -> str:
+    """``text`` with every ``auth_password`` and ``ilo_password`` value
+    replaced.
+
+    >>> mask('{"auth_password": "Abc123", "auth_username": "u"}')
+    '{"auth_password": "***", "auth_username": "u"}'
+    >>> mask('--driver-info ilo_password=iLO-pw-1 --name n')
+    '--driver-info ilo_password=*** --name n'
+    """
+    return _SECRET.sub(r'\1***', text)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.filterwarnings('ignore'))
+
+
+def _start(layout: Layout) -> subprocess.Popen:
+    log = open(layout.logs / 'supervisor.log', 'w')
+    return subprocess.Popen(
+        [sys.executable, '-m', 'services', 'up', '--die-with-parent'],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        cwd=ROOT)
+
+
+def _why(layout: Layout) -> str:
+    lines = (layout.logs / 'supervisor.log').read_text().splitlines()
+    errors = [line for line in lines if '] error:' in line]
+    return (errors or lines or ['no output'])[-1]
+
+
+@pytest.fixture(scope='session')
+def services() -> Iterator[Layout]:
+    layout = Layout(default_folder())
+    layout.root.mkdir(parents=True, exist_ok=True)
+    if run.read_state(layout) is not None:
+        yield layout
+        return
+    process = _start(layout)
+    deadline = time.monotonic() + UP_TIMEOUT
+    try:
+        while run.read_state(layout) is None:
+            if process.poll() is not None:
+                pytest.skip('services did not start: %s' % _why(layout))
+            if time.monotonic() > deadline:
+                pytest.skip('services not up in %d s: %s'
+                            % (UP_TIMEOUT, _why(layout)))
+            time.sleep(0.5)
+        yield layout
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+
+
+@pytest.fixture(scope='session')
+def fleet(services: Layout) -> Iterator[IloFleet]:
+    fleet = IloFleet(services.pki, first_address=services.first_ilo)
+    assert fleet.ca_file == services.ca_file
+    fleet.start()
+    try:
+        yield fleet
+    finally:
+        try:
+            forget_clients()
+        finally:
+            fleet.close()
+
+
+class Cli:
+    """``openstack baremetal ...`` and ``cinder ...`` as typed."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.bin = layout.client_venv / 'bin'
+        self.commands: List[str] = []
+
+    def _run(self, argv: List[str], parse: bool) -> Any:
+        shown = ' '.join(argv)
+        self.commands.append(mask(shown))
+        done = subprocess.run([str(self.bin / argv[0]), *argv[1:]],
+                              capture_output=True, text=True,
+                              env={**os.environ, 'PYTHONWARNINGS': 'ignore'})
+        if done.returncode != 0:
+            raise AssertionError('%s: exit %d: %s' % (
+                mask(shown), done.returncode, mask(done.stderr.strip())))
+        return json.loads(done.stdout) if parse and done.stdout.strip() \
+            else done.stdout
+
+    def baremetal(self, *args: str, parse: bool = True) -> Any:
+        """``openstack baremetal ARGS`` (``-f json`` when parsed)."""
+        return self._run(
+            ['openstack', '--os-auth-type', 'none', '--os-endpoint',
+             self.layout.urls()['ironic'], 'baremetal', *args,
+             *(['-f', 'json'] if parse else [])], parse)
+
+    def cinder(self, *args: str) -> str:
+        """``cinder ARGS`` against the local Cinder, no Keystone."""
+        return self._run(
+            ['cinder', '--os-auth-type', 'noauth', '--os-user-id', 'admin',
+             '--os-project-id', 'admin', '--os-endpoint',
+             self.layout.urls()['cinder'], *args], False)
+
+    def volume(self, volume_id: str) -> dict:
+        """``cinder show`` as a dict of its table."""
+        rows = {}
+        for line in self.cinder('show', volume_id).splitlines():
+            cells = [c.strip() for c in line.split('|')]
+            if len(cells) == 4 and cells[1] and cells[1] != 'Property':
+                rows[cells[1]] = cells[2]
+        return rows
+
+    def wait_volume(self, volume_id: str, status: str,
+                    timeout: float = 60) -> dict:
+        """The volume once its status is ``status``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            volume = self.volume(volume_id)
+            if volume.get('status') == status or time.monotonic() > deadline:
+                return volume
+            time.sleep(1)
+
+
+@pytest.fixture
+def cli(services: Layout) -> Cli:
+    return Cli(services)
+
+
+def tgt_targets(layout: Layout) -> str:
+    """What the services' tgtd exports (``tgtadm --op show``)."""
+    return subprocess.run(
+        ['tgtadm', '-C', '0', '--lld', 'iscsi', '--op', 'show', '--mode',
+         'target'], capture_output=True, text=True, check=True,
+        env={**os.environ, 'TGT_IPC_SOCKET': str(layout.tgt_socket)}
+    ).stdout
