@@ -157,7 +157,8 @@ def test_no_group_options_leave_groups_out(ws, monkeypatch, capsys):
     monkeypatch.setattr(testrun, "lint_checks", lambda *a: ran.append("l"))
     assert ws.wb("test", "--no-build", "--no-check", "--no-realboot",
                  "--no-each", "--no-gate") == 0
-    assert ran == ["l", "project", "functional", "services", "unit"]
+    assert ran == ["l", "project", "functional", "tgtbuild", "services",
+                   "unit"]
 
 
 def test_unknown_group_is_one_line(ws, capsys):
