@@ -38,24 +38,48 @@ FLOOR_TOLERANCE = 0.05   # wall time within 5% of requests x latency
 LINEAR_TOLERANCE = 0.05  # time per node may grow by 5% (noise), no more
 
 # What the series does that upstream 10.1.7 lacks, each a named cost
-# allowed on top of upstream's requests; and the POST cycle, counted apart.
+# allowed on top of upstream's requests (issue 13, D); the POST cycle,
+# counted apart; and the other kinds, in the budget like any request.
 INITIATOR_READ, MAC_MAPPING, SCRUB = 'initiator read', 'MAC mapping', 'scrub'
 COSTS = (INITIATOR_READ, MAC_MAPPING, SCRUB)
-CYCLE, OTHER = 'POST cycle', 'other'
-KINDS = COSTS + (CYCLE, OTHER)
+CYCLE, MODE_READ, OTHER = 'POST cycle', 'current boot mode read', 'other'
+KINDS = COSTS + (CYCLE, MODE_READ, OTHER)
 # proliantutils calls that read the initiator name; that set or clear the
 # iSCSI attempts (with MACs they first map each MAC to its NicBoot entry
-# through the NIC resources: GETs of MAC_PATHS).
+# through the NIC resources: GETs of MAC_PATHS); that read the current
+# boot mode (not a named cost: shown on its own row, in the budget).
 INITIATOR_CALLS = ('get_iscsi_initiator_info',)
 TARGET_CALLS = ('set_iscsi_info', 'unset_iscsi_info')
 MAC_PATHS = ('/NetworkAdapters', '/EthernetInterfaces')
-# A POST cycle starts with a power-on and runs through the POST state
-# polls and the power-off (button hold or power off, power status polls);
-# the first other call ends it.
+MODE_CALLS = ('get_current_boot_mode',)
+# A POST cycle: consecutive power and POST state calls, one of them a
+# power-on (the power state read and power-off before it included, the
+# POST state polls, the power-off and the power state polls after it).
 POWER_ON_CALLS = ('set_host_power ON', 'press_pwr_btn', 'reset_server')
 CYCLE_CALLS = POWER_ON_CALLS + ('get_host_post_state', 'hold_pwr_btn',
                                 'set_host_power OFF',
                                 'get_host_power_status')
+
+
+def in_cycle(calls: Sequence[Sequence[Any]]) -> List[bool]:
+    """For each call, whether it is part of a POST cycle: of a run of
+    consecutive :data:`CYCLE_CALLS` that holds a power-on.
+
+    >>> in_cycle([['get_host_power_status'], ['set_host_power ON'],
+    ...           ['get_host_post_state'], ['update_persistent_boot'],
+    ...           ['get_host_power_status']])
+    [True, True, True, False, False]
+    """
+    flags = [False] * len(calls)
+    start = 0
+    while start < len(calls):
+        end = start
+        while end < len(calls) and calls[end][0] in CYCLE_CALLS:
+            end += 1
+        if any(call[0] in POWER_ON_CALLS for call in calls[start:end]):
+            flags[start:end] = [True] * (end - start)
+        start = end + 1
+    return flags
 
 
 def kinds_of_calls(step: str, calls: Sequence[Sequence[Any]]
@@ -65,49 +89,61 @@ def kinds_of_calls(step: str, calls: Sequence[Sequence[Any]]
     ``calls`` are the node's proliantutils calls in order, ``[name,
     raised, [[method, path], ...], ...]`` (:mod:`benchmark.trace`):
 
-    * POST cycle: the calls from a power-on through the POST state polls
-      and the power-off, and a call that raised in a step that cycled
-      (the try the cycle makes good: setting a boot device the firmware
-      does not list yet);
+    * POST cycle: the calls of a cycle (:func:`in_cycle`), and a call
+      that raised in a step that cycled (the try the cycle makes good:
+      setting a boot device the firmware does not list yet);
     * initiator read: ``get_iscsi_initiator_info``;
     * scrub: ``set_iscsi_info`` in ``clean_up_instance`` (blank values
       written over the tenant's before the attempt is disabled);
     * MAC mapping: in ``set_iscsi_info``/``unset_iscsi_info``, the GETs
       of the NIC resources that map a MAC to its NicBoot entry;
+    * current boot mode read: ``get_current_boot_mode``;
     * other: the rest, what upstream does too.
 
-    >>> kinds_of_calls('prepare_instance', [
+    >>> kinds = kinds_of_calls('prepare_instance', [
     ...     ['get_iscsi_initiator_info', False, [['GET', '/a']]],
     ...     ['set_iscsi_info', False, [['GET', '/s/1/EthernetInterfaces/1'],
     ...                                ['PATCH', '/b']]],
     ...     ['update_persistent_boot', True, [['PATCH', '/s']]],
+    ...     ['get_host_power_status', False, [['GET', '/s']]],
     ...     ['set_host_power ON', False, [['POST', '/s']]],
     ...     ['get_host_post_state', False, [['GET', '/s']] * 2],
     ...     ['update_persistent_boot', False, [['PATCH', '/s']]]])
+    >>> {kind: n for kind, n in kinds.items() if n}
     ... # doctest: +NORMALIZE_WHITESPACE
-    {'initiator read': 1, 'MAC mapping': 1, 'scrub': 0, 'POST cycle': 4,
-     'other': 2}
+    {'initiator read': 1, 'MAC mapping': 1, 'POST cycle': 5, 'other': 2}
     """
     kinds = dict.fromkeys(KINDS, 0)
-    cycled = any(call[0] in POWER_ON_CALLS for call in calls)
-    in_cycle = False
-    for name, raised, requests, *_ in calls:
-        if name in POWER_ON_CALLS:
-            in_cycle = True
-        elif name not in CYCLE_CALLS:
-            in_cycle = False
+    flags = cycle_calls(calls)
+    for (name, _raised, requests, *_), cycle in zip(calls, flags):
         for method, path in requests:
-            kinds[_kind(step, name, raised and cycled, in_cycle, method,
-                        path)] += 1
+            kinds[_kind(step, name, cycle, method, path)] += 1
     return kinds
 
 
-def _kind(step: str, name: str, failed_try: bool, in_cycle: bool,
-          method: str, path: str) -> str:
-    if in_cycle or failed_try:
+def cycle_calls(calls: Sequence[Sequence[Any]]) -> List[bool]:
+    """For each call, whether its requests count as the POST cycle's: the
+    cycle's own calls and, in a step that cycled, the calls that raised.
+
+    >>> cycle_calls([['update_persistent_boot', True],
+    ...              ['set_host_power ON', False], ['x', False]])
+    [True, True, False]
+    >>> cycle_calls([['update_persistent_boot', True], ['x', False]])
+    [False, False]
+    """
+    cycles = in_cycle(calls)
+    cycled = any(cycles)
+    return [cycle or (cycled and bool(call[1]))
+            for call, cycle in zip(calls, cycles)]
+
+
+def _kind(step: str, name: str, cycle: bool, method: str, path: str) -> str:
+    if cycle:
         return CYCLE
     if name in INITIATOR_CALLS:
         return INITIATOR_READ
+    if name in MODE_CALLS:
+        return MODE_READ
     if name == 'set_iscsi_info' and step == 'clean_up_instance':
         return SCRUB
     if (name in TARGET_CALLS and method == 'GET'
@@ -117,27 +153,27 @@ def _kind(step: str, name: str, failed_try: bool, in_cycle: bool,
 
 
 def cycle_seconds(calls: Sequence[Sequence[Any]]) -> float:
-    """The time one node's POST cycle took: from the start of its first
-    call to the end of its last (polling waits included), 0 without one.
+    """The time one node's POST cycle took (:func:`cycle_calls`): from the
+    start of the first call of each run of its calls to the end of the
+    run's last (the polls' waits included); 0 without one.
 
     >>> cycle_seconds([['x', False, [], 0.0, 1.0],
-    ...                ['set_host_power ON', False, [], 1.0, 1.2],
+    ...                ['update_persistent_boot', True, [], 1.0, 1.2],
+    ...                ['set_host_power ON', False, [], 1.2, 1.3],
     ...                ['get_host_post_state', False, [], 6.2, 6.4],
     ...                ['hold_pwr_btn', False, [], 6.4, 6.5],
     ...                ['update_persistent_boot', False, [], 6.5, 7.0]])
     5.5
     """
-    spans, in_cycle = [], False
-    for name, _raised, _requests, start, end in calls:
-        if name in POWER_ON_CALLS:
-            in_cycle = True
-        elif name not in CYCLE_CALLS:
-            in_cycle = False
-        if in_cycle:
-            spans.append((start, end))
-    if not spans:
-        return 0.0
-    return round(max(e for _, e in spans) - min(s for s, _ in spans), 4)
+    total, first = 0.0, None
+    flags = cycle_calls(calls) + [False]
+    for index, flag in enumerate(flags):
+        if flag and first is None:
+            first = index
+        elif not flag and first is not None:
+            total += calls[index - 1][4] - calls[first][3]
+            first = None
+    return round(total, 4)
 
 
 def kinds_of_trace(step: str, trace: Sequence[Sequence[Any]]
@@ -305,6 +341,9 @@ def check_requests(series: Mapping[Scenario, Summary],
             mine.budgeted(), '<=' if mine.budgeted() <= allowed else '>',
             other.count(TOTAL), ' + '.join(
                 '%s %d' % item for item in mine.costs().items()), allowed)
+        if mine.kinds[TOTAL][MODE_READ]:
+            detail += ' (%s %d in the series\' count)' % (
+                MODE_READ, mine.kinds[TOTAL][MODE_READ])
         checks.append(Check('requests: %s' % s.label,
                             mine.budgeted() <= allowed and not mine.untraced,
                             detail))
@@ -498,6 +537,9 @@ def budget_table(table: Sequence[Mapping[str, Any]]) -> str:
         lines.append('    %-26s%6d   %s' % (
             'series, POST cycle apart', budgeted,
             'ok' if budgeted <= row['budget'] else 'OVER'))
+        if kinds[MODE_READ]:
+            lines.append('      %-24s%6d   (in it: no named cost)' % (
+                MODE_READ, kinds[MODE_READ]))
         lines.append('    %-26s%6d   %d cycle(s) for %d node(s), %.2f s' % (
             'POST cycle (apart)', kinds[CYCLE], row['series_posts'],
             row['nodes'], row['series_cycle_seconds']))
@@ -507,7 +549,8 @@ def budget_table(table: Sequence[Mapping[str, Any]]) -> str:
 def markdown_table(table: Sequence[Mapping[str, Any]]) -> str:
     """The doc's table: a row per scenario, the request check in it."""
     lines = ['| scenario | upstream | + initiator read | + MAC mapping | '
-             '+ scrub | = budget | series, POST cycle apart | POST cycles '
+             '+ scrub | = budget | series, POST cycle apart (boot mode '
+             'read in it) | POST cycles '
              '(requests) | series requests by method | wall s (median), '
              'series / upstream | ratio |',
              '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- '
@@ -516,13 +559,14 @@ def markdown_table(table: Sequence[Mapping[str, Any]]) -> str:
         if row['step'] != TOTAL:
             continue
         kinds = row['series_kinds']
-        lines.append('| %s | %s | %d | %d | %d | %s | %d | %d (%d) | %s | '
-                     '%.2f / %s | %s |' % (
+        lines.append('| %s | %s | %d | %d | %d | %s | %d (%d) | %d (%d) '
+                     '| %s | %.2f / %s | %s |' % (
                          row['label'], sum(row['upstream_requests'].values())
                          if 'upstream_requests' in row else '-',
                          kinds[INITIATOR_READ], kinds[MAC_MAPPING],
                          kinds[SCRUB], row.get('budget', '-'),
-                         row['series_budgeted'], row['series_posts'],
+                         row['series_budgeted'], kinds[MODE_READ],
+                         row['series_posts'],
                          kinds[CYCLE], methods(row['series_requests']),
                          row['series_seconds'],
                          _fmt(row.get('upstream_seconds'), '%.2f'),

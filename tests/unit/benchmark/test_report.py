@@ -151,6 +151,36 @@ def test_the_cycle_runs_from_power_on_to_the_next_other_call():
     assert kinds[report.OTHER] == 4
 
 
+@pytest.mark.parametrize('names, expected', [
+    # the cycle's power state read and power-off before the power-on
+    (['get_host_power_status', 'hold_pwr_btn', 'set_host_power ON',
+      'get_host_post_state', 'set_iscsi_info'], [True] * 4 + [False]),
+    # a power-off alone (clean_up_instance's) is no cycle
+    (['unset_iscsi_info', 'get_host_power_status', 'hold_pwr_btn'],
+     [False] * 3),
+    # two power-ons apart are two cycles; the call between is neither
+    (['press_pwr_btn', 'get_pending_boot_mode', 'reset_server'],
+     [True, False, True]),
+])
+def test_a_cycle_is_a_run_of_power_calls_with_a_power_on(names, expected):
+    assert report.in_cycle([[name] for name in names]) == expected
+
+
+def test_the_current_boot_mode_read_is_shown_but_not_allowed():
+    series = _results(9, 1.5)
+    prepare = series['runs'][0][PREPARE]
+    prepare['trace'][0][1].insert(
+        0, ['get_current_boot_mode', False, [GET, GET, GET]])
+    prepare['requests']['GET'] += 3
+    built = report.build(_variant(series), _variant(_upstream(9, 2.0)))
+    requests = _checks(built, 'requests: ')[0]
+    assert not requests['ok']
+    assert requests['detail'].endswith(
+        "(current boot mode read 3 in the series' count)")
+    assert ('      current boot mode read       3   (in it: no named cost)'
+            in report.budget_table(built['rows']).splitlines())
+
+
 def test_cycle_seconds_span_the_cycle_calls_only():
     calls = [['get_iscsi_initiator_info', False, [GET], 0.0, 0.5],
              ['set_host_power ON', False, [GET], 1.0, 1.1],
@@ -288,4 +318,4 @@ def test_markdown_has_a_row_per_scenario():
     table = report.markdown_table(built['rows']).splitlines()
     assert len(table) == 4
     assert table[2].startswith(
-        '| pxe Gen10 CHAP 150ms N=1 | 18 | 5 | 6 | 14 | 43 | 43 | 1 (6) |')
+        '| pxe Gen10 CHAP 150ms N=1 | 18 | 5 | 6 | 14 | 43 | 43 (0) | 1 (6) |')
