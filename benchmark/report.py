@@ -50,6 +50,10 @@ KINDS = COSTS + (CYCLE, MODE_READ, OTHER)
 # boot mode (not a named cost: shown on its own row, in the budget).
 INITIATOR_CALLS = ('get_iscsi_initiator_info',)
 TARGET_CALLS = ('set_iscsi_info', 'unset_iscsi_info')
+# In clean_up_instance: blank values written over the tenant's attempt
+# before it is disabled, and the persistent boot device set back (no
+# iSCSI boot override stays; upstream's clean up touches neither).
+SCRUB_CALLS = ('set_iscsi_info', 'update_persistent_boot')
 MAC_PATHS = ('/NetworkAdapters', '/EthernetInterfaces')
 MODE_CALLS = ('get_current_boot_mode',)
 # A POST cycle: consecutive power and POST state calls, one of them a
@@ -93,8 +97,9 @@ def kinds_of_calls(step: str, calls: Sequence[Sequence[Any]]
       that raised in a step that cycled (the try the cycle makes good:
       setting a boot device the firmware does not list yet);
     * initiator read: ``get_iscsi_initiator_info``;
-    * scrub: ``set_iscsi_info`` in ``clean_up_instance`` (blank values
-      written over the tenant's before the attempt is disabled);
+    * scrub: :data:`SCRUB_CALLS` in ``clean_up_instance`` (blank values
+      written over the tenant's before the attempt is disabled, and the
+      iSCSI boot override taken away);
     * MAC mapping: in ``set_iscsi_info``/``unset_iscsi_info``, the GETs
       of the NIC resources that map a MAC to its NicBoot entry;
     * current boot mode read: ``get_current_boot_mode``;
@@ -144,7 +149,7 @@ def _kind(step: str, name: str, cycle: bool, method: str, path: str) -> str:
         return INITIATOR_READ
     if name in MODE_CALLS:
         return MODE_READ
-    if name == 'set_iscsi_info' and step == 'clean_up_instance':
+    if name in SCRUB_CALLS and step == 'clean_up_instance':
         return SCRUB
     if (name in TARGET_CALLS and method == 'GET'
             and any(part in path for part in MAC_PATHS)):
