@@ -20,6 +20,7 @@ both target calls, the scrub) and a POST cycle in ``prepare_instance``.
 from __future__ import annotations
 
 import collections
+import copy
 from typing import Any, Dict, List, Sequence
 
 import pytest
@@ -263,6 +264,35 @@ def test_requests_the_trace_missed_fail():
     traced = _checks(built, 'series: every request traced')
     assert [c['ok'] for c in traced] == [False]
     assert 'untraced: pxe Gen10 CHAP 150ms N=1 prepare' in traced[0]['detail']
+
+
+def _with_runs(results, *changes):
+    """``results`` and one more run per change, made by ``change(run)``."""
+    for change in changes:
+        run = copy.deepcopy(results['runs'][0])
+        change(run)
+        results['runs'] = results['runs'] + [run]
+    return results
+
+
+def _one_more_poll(run):
+    calls = run[PREPARE]['trace'][0][1]
+    calls.insert(calls.index(CYCLE[1]) + 1, CYCLE[1])
+    run[PREPARE]['requests']['GET'] += 2
+
+
+def _one_more_get(run):
+    run[PREPARE]['trace'][0][1][0][2].append(GET)
+    run[PREPARE]['requests']['GET'] += 1
+
+
+@pytest.mark.parametrize('change, ok', [(_one_more_poll, True),
+                                        (_one_more_get, False)])
+def test_only_the_cycle_may_differ_from_run_to_run(change, ok):
+    series = _with_runs(_results(9, 1.5), change)
+    built = report.build(_variant(series), _variant(_upstream(9, 2.0)))
+    assert [c['ok'] for c in _checks(built, 'series: every request')] == [
+        ok]
 
 
 def test_floor_is_requests_times_latency_without_the_cycle():
