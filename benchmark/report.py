@@ -397,7 +397,8 @@ def check_posts(series: Mapping[Scenario, Summary],
     return checks
 
 
-def check_floor(series: Mapping[Scenario, Summary]) -> List[Check]:
+def check_floor(series: Mapping[Scenario, Summary], name: str = 'floor',
+                counted: bool = True) -> List[Check]:
     """At latency > 0 a single node's step time is within 5% of the
     floor, requests x latency (the boot interface calls, lock excluded),
     the POST cycle's time and requests apart (it waits for the POST).
@@ -412,12 +413,13 @@ def check_floor(series: Mapping[Scenario, Summary]) -> List[Check]:
             summary.calls[step] - summary.cycle[step],
             summary.budgeted(step) * s.latency) or 0) for step in STEPS)
         checks.append(Check(
-            'floor: %s' % s.label,
+            '%s: %s' % (name, s.label),
             got <= floor * (1 + FLOOR_TOLERANCE),
             '%.2f s for %d requests x %g s = %.2f s: x%.3f (%s); '
             'POST cycle apart: %.2f s, %d requests' % (
                 got, summary.budgeted(), s.latency, floor, got / floor,
-                parts, summary.cycle[TOTAL], summary.kinds[TOTAL][CYCLE])))
+                parts, summary.cycle[TOTAL], summary.kinds[TOTAL][CYCLE]),
+            counted))
     return checks
 
 
@@ -469,6 +471,7 @@ def checks(series: Mapping[Scenario, Summary],
     """Every verdict of the benchmark."""
     return (check_requests(series, upstream)
             + check_posts(series, upstream) + check_floor(series)
+            + check_floor(upstream, 'upstream floor', counted=False)
             + check_scaling(SERIES, series)
             + check_scaling(UPSTREAM, upstream, counted=False)
             + check_errors(SERIES, series) + check_errors(UPSTREAM, upstream)
