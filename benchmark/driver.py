@@ -17,7 +17,7 @@ As ``ironic-conductor`` does, the process is monkey patched by eventlet
 and the steps run through a fixed-size ``futurist.GreenThreadPoolExecutor``, as
 ``ConductorManager._spawn_worker`` runs them. Each node has an emulated
 iLO of its own, made new for every run (so every run starts from the same
-state: server on, no iSCSI target, proliantutils without a client), on
+state: server off, no iSCSI target, proliantutils without a client), on
 a /24 of the benchmark's block of loopback addresses per scenario
 (:mod:`iloemu.addresses`), with the scenario's latency added to every
 answer. The iLOs
@@ -29,11 +29,15 @@ the last one finishing (``seconds``), the time of each node's boot
 interface call inside its task (``calls``, without the lock), the CPU
 time the conductor process spent (``cpu``),
 the iLO requests by HTTP method (from the emulators' request logs, all
-nodes together) and the errors.
+nodes together), the errors, which proliantutils call made each request
+(``trace``, :mod:`benchmark.trace`), the seconds of each node's POST
+cycle (``cycle_seconds``) and the POSTs each server ran (``posts``, from
+the emulators).
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from pathlib import Path
@@ -47,8 +51,28 @@ from harness.web import WebServer
 from iloemu import addresses
 from iloemu.testing import forget_clients
 
+from benchmark import report, trace
 from benchmark.remote import RemoteFleet
 from benchmark.scenarios import STEPS, Scenario
+
+#: Traces which proliantutils call made each request (this process).
+TRACER = trace.Tracer()
+#: ``[ilo]post_cycle_poll_interval`` of the series' POST cycle (default
+#: 5 s): the emulated POST reaches discovery after 0.3 s where a real one
+#: takes minutes, so the polls are scaled down alike.
+POST_POLL_SECONDS = 0.5
+
+
+def scale_post_polls() -> bool:
+    """Set :data:`POST_POLL_SECONDS` where ironic has the option
+    (upstream 10.1.7 has no POST cycle); whether it was set."""
+    from oslo_config import cfg
+    try:
+        cfg.CONF.set_override('post_cycle_poll_interval',
+                              POST_POLL_SECONDS, 'ilo')
+    except cfg.NoSuchOptError:
+        return False
+    return True
 
 
 def first_address(index: int) -> str:
@@ -71,18 +95,19 @@ def nic_macs(scenario: int, run: int, node: int) -> List[str]:
 
 
 def _add_node(context: Any, fleet: RemoteFleet, scenario: Scenario,
-              macs: List[str]) -> str:
+              macs: List[str], firmware: str) -> str:
     """An iLO and its node with a port on the first NIC and a boot volume.
 
-    The server is on (an instance runs when it is torn down) and its
-    firmware presents the IQN of the node's ``iqn`` volume connector, the
+    The server is off, as the deploy leaves it for ``prepare_instance``
+    (the tear down powers it off before ``clean_up_instance`` too), and
+    its firmware presents the IQN of the node's ``iqn`` volume connector, the
     one the volume is exported to: without that upstream's boot fails, as
     it leaves the initiator name as it is.
     """
     connector = nodes.unique(nodes.CONNECTOR_PREFIX + 'node-', 10)
     address, username, password = fleet.add(
         scenario.generation, nodes.ilo_password(), macs, connector,
-        scenario.latency)
+        scenario.latency, firmware, power='Off')
     spec = nodes.NodeSpec(
         nodes.unique('benchmark-', 10), address, username, password,
         macs[:1], connector, scenario.boot_interface, 'uefi')
@@ -112,6 +137,7 @@ def run_step(executor: futurist.Executor, context: Any,
              step: str) -> Dict[str, Any]:
     """``step`` of every node through the pool; what it cost."""
     fleet.clear()
+    TRACER.take()
     cpu, start = time.process_time(), time.monotonic()
     futures = [executor.submit(_step, context, node, step) for node in nodes]
     futurist.waiters.wait_for_all(futures)
@@ -119,22 +145,46 @@ def run_step(executor: futurist.Executor, context: Any,
     cpu = time.process_time() - cpu
     errors = [text for text in map(_error, futures) if text]
     calls = [round(f.result(), 4) for f in futures if not f.exception()]
+    traced = TRACER.take()
     return {'seconds': seconds, 'cpu': cpu, 'calls': calls,
-            'requests': fleet.counts(), 'errors': errors}
+            'requests': fleet.counts(), 'errors': errors,
+            'trace': trace_sequences(traced),
+            'cycle_seconds': [report.cycle_seconds(calls)
+                              for calls in traced.values()],
+            'posts': sorted(fleet.posts().values())}
+
+
+def trace_sequences(calls: Dict[str, List[List[Any]]]) -> List[List[Any]]:
+    """Each node's calls in order, nodes with the same calls counted once:
+    ``[[nodes, [[call, raised, [[method, path], ...]], ...]], ...]``.
+
+    >>> trace_sequences({'a': [['x', False, [['GET', '/1']], 0, 1]],
+    ...                  'b': [['x', False, [['GET', '/1']], 2, 3]]})
+    [[2, [['x', False, [['GET', '/1']]]]]]
+    """
+    counts: Dict[str, int] = {}
+    for host_calls in calls.values():
+        key = json.dumps([call[:3] for call in host_calls])
+        counts[key] = counts.get(key, 0) + 1
+    return [[count, json.loads(key)] for key, count in sorted(counts.items())]
 
 
 def run_once(executor: futurist.Executor, context: Any, fleet: RemoteFleet,
-             pki: Path, scenario: Scenario, index: int,
-             run: int) -> Dict[str, Any]:
+             pki: Path, scenario: Scenario, index: int, run: int,
+             firmware: str = 'lenient') -> Dict[str, Any]:
     """One run of ``scenario``: new iLOs and nodes, both steps, cleanup."""
     fleet.start(pki, first_address(index))
     nodes: List[str] = []
     try:
         for node in range(scenario.nodes):
             nodes.append(_add_node(context, fleet, scenario,
-                                   nic_macs(index, run, node)))
-        return {step: run_step(executor, context, nodes, fleet, step)
-                for step in STEPS}
+                                   nic_macs(index, run, node), firmware))
+        result = {}
+        for step in STEPS:
+            if result:
+                fleet.run_instance()
+            result[step] = run_step(executor, context, nodes, fleet, step)
+        return result
     finally:
         for node in nodes:
             conductor.destroy(context, node)
@@ -159,6 +209,7 @@ def conductor_setup(workdir: Path) -> Iterator[Tuple[RemoteFleet, Path]]:
         try:
             conductor.configure(layout, ca_file, web.url, debug=False,
                                 power_wait=0)
+            scale_post_polls()
             yield fleet, pki
         finally:
             web.stop()
@@ -167,9 +218,11 @@ def conductor_setup(workdir: Path) -> Iterator[Tuple[RemoteFleet, Path]]:
 
 
 def run_all(scenarios: Sequence[Scenario], runs: int, pool_size: int,
-            workdir: Path, progress: Callable[[str], None] = print
-            ) -> List[Dict[str, Any]]:
-    """Every scenario ``runs`` times; one result per scenario."""
+            workdir: Path, progress: Callable[[str], None] = print,
+            firmware: str = 'lenient') -> List[Dict[str, Any]]:
+    """Every scenario ``runs`` times on the ``firmware`` model of the
+    emulator; one result per scenario."""
+    trace.install(TRACER)
     results = []
     executor = futurist.GreenThreadPoolExecutor(max_workers=pool_size)
     context = conductor.admin_context()
@@ -177,12 +230,14 @@ def run_all(scenarios: Sequence[Scenario], runs: int, pool_size: int,
         with conductor_setup(workdir) as (fleet, pki):
             for index, scenario in enumerate(scenarios):
                 done = [run_once(executor, context, fleet, pki, scenario,
-                                 index, run) for run in range(runs)]
+                                 index, run, firmware)
+                        for run in range(runs)]
                 results.append({'scenario': scenario.to_dict(),
                                 'runs': done})
                 progress('%-32s %s' % (scenario.label, '  '.join(
-                    '%s %.2fs %d req' % (step.split('_')[0], r['seconds'],
-                                         sum(r['requests'].values()))
+                    '%s %.2fs %d req %d POST' % (
+                        step.split('_')[0], r['seconds'],
+                        sum(r['requests'].values()), sum(r['posts']))
                     for step, r in done[-1].items())))
     finally:
         executor.shutdown()

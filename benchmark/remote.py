@@ -16,7 +16,8 @@ An iLO is another machine: its work (TLS, JSON, firmware bookkeeping)
 must not take the CPU of the conductor being measured. ``python -m
 benchmark.remote`` runs fleets with plain threads and answers one JSON
 line per request line on stdin; :class:`RemoteFleet` is the conductor's
-side. Only request counts by HTTP method leave the emulator process.
+side. Only request counts by HTTP method and counts of POSTs leave the
+emulator process.
 
 >>> Server().handle({'op': 'nothing'})
 {'error': "unknown op 'nothing'"}
@@ -40,6 +41,7 @@ class Server:
 
     def __init__(self) -> None:
         self.fleet: Any = None
+        self._boots: Dict[str, int] = {}
 
     def handle(self, message: Dict[str, Any]) -> Dict[str, Any]:
         """Do what ``message['op']`` asks; the answer (or an error)."""
@@ -58,25 +60,48 @@ class Server:
         return str(self.fleet.ca_file)
 
     def op_add(self, generation: int, password: str, macs: Sequence[str],
-               initiator_name: str, latency: float) -> List[str]:
+               initiator_name: str, latency: float,
+               firmware: str = 'lenient', power: str = 'On') -> List[str]:
         from iloemu import FaultPlan, NicSpec
         ilo = self.fleet.add(
-            generation=generation, password=password, power='On',
+            generation=generation, password=password, power=power,
             nics=tuple(NicSpec(mac) for mac in macs),
-            initiator_name=initiator_name,
+            initiator_name=initiator_name, firmware=firmware,
             faults=FaultPlan(latency=latency))
         return list(ilo.client_args())
 
     def op_clear(self) -> None:
         for ilo in self.fleet:
             ilo.log.clear()
+            self._boots[ilo.address] = len(ilo.state().boots)
+
+    def op_posts(self) -> Dict[str, int]:
+        """POSTs (server starts) of each iLO since the last clear."""
+        return {ilo.address: len(ilo.state().boots)
+                - self._boots.get(ilo.address, 0) for ilo in self.fleet}
 
     def op_counts(self) -> Dict[str, int]:
         return method_counts(record for ilo in self.fleet
                              for record in ilo.log.records)
 
+    def op_run_instance(self) -> None:
+        """What the conductor does between the two steps, outside the boot
+        interface: power on (the instance boots: a POST to its end), and
+        the tear down's power off before ``clean_up_instance``."""
+        import time
+        started = [ilo for ilo in self.fleet
+                   if ilo.backend.snapshot().power == 'Off']
+        for ilo in started:
+            ilo.backend.power('On')
+        if started:
+            time.sleep(max(ilo.spec.post_seconds[1] for ilo in started))
+        for ilo in self.fleet:
+            ilo.backend.snapshot()  # the POST moves on to the present
+            ilo.backend.power('ForceOff')
+
     def op_close(self) -> None:
         fleet, self.fleet = self.fleet, None
+        self._boots = {}
         if fleet is not None:
             fleet.close()
 
@@ -123,12 +148,14 @@ class RemoteFleet:
                               first_address=first_address))
 
     def add(self, generation: int, password: str, macs: Sequence[str],
-            initiator_name: str, latency: float) -> Tuple[str, str, str]:
-        """A new iLO (server on); its (address, login, password)."""
+            initiator_name: str, latency: float, firmware: str = 'lenient',
+            power: str = 'On') -> Tuple[str, str, str]:
+        """A new iLO on the ``firmware`` model, server ``power``; its
+        (address, login, password)."""
         return tuple(self.call(  # type: ignore[return-value]
             'add', generation=generation, password=password,
             macs=list(macs), initiator_name=initiator_name,
-            latency=latency))
+            latency=latency, firmware=firmware, power=power))
 
     def clear(self) -> None:
         """Forget every iLO's request log."""
@@ -137,6 +164,14 @@ class RemoteFleet:
     def counts(self) -> Dict[str, int]:
         """Requests by HTTP method, all iLOs of the fleet together."""
         return self.call('counts')
+
+    def posts(self) -> Dict[str, int]:
+        """POSTs each iLO's server ran since the last clear, by address."""
+        return self.call('posts')
+
+    def run_instance(self) -> None:
+        """Every server boots and is powered off again (not counted)."""
+        self.call('run_instance')
 
     def stop_fleet(self) -> None:
         """Stop the fleet (the process stays for the next one)."""

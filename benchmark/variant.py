@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
                      default=list(scenarios_mod.LATENCIES))
     top.add_argument('--only', default='',
                      help='run the scenarios whose key contains this')
+    top.add_argument('--firmware', choices=('strict', 'lenient'),
+                     default='strict',
+                     help="the emulator's firmware model")
     return top
 
 
@@ -58,18 +61,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     version = ironic.version.version_info.release_string()
     todo = [s for s in scenarios_mod.matrix(args.nodes, args.latencies)
             if args.only in s.key]
-    print('%s: ironic %s, %d scenarios x %d runs, pool %d'
-          % (args.variant, version, len(todo), args.runs, args.pool_size),
-          flush=True)
+    print('%s: ironic %s, %d scenarios x %d runs, pool %d, %s firmware'
+          % (args.variant, version, len(todo), args.runs, args.pool_size,
+             args.firmware), flush=True)
     with tempfile.TemporaryDirectory(prefix='bench-') as tmp:
         results = driver.run_all(
             todo, args.runs, args.pool_size, Path(tmp),
-            lambda line: print('  ' + line, flush=True))
+            lambda line: print('  ' + line, flush=True), args.firmware)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({
         'variant': args.variant, 'ironic': version,
         'python': platform.python_version(), 'runs': args.runs,
-        'pool_size': args.pool_size, 'results': results}, indent=1))
+        'pool_size': args.pool_size, 'firmware': args.firmware,
+        'results': results}, indent=1))
     return 0
 
 

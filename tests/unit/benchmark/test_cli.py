@@ -18,7 +18,7 @@ from pathlib import Path
 import sys
 
 from benchmark import cli
-from tests.unit.benchmark.test_report import _results, _variant
+from tests.unit.benchmark.test_report import _results, _upstream, _variant
 
 # A stand-in of a venv's python: writes the part it was given in the
 # environment to the file after --out, and records its argv.
@@ -40,7 +40,7 @@ def _fake_python(tmp_path: Path, monkeypatch, series_get: int = 9,
     monkeypatch.setenv('FAKE_PART_series', json.dumps(
         _variant(_results(series_get, 1.5))))
     monkeypatch.setenv('FAKE_PART_upstream', json.dumps(
-        _variant(_results(11, 2.0))))
+        _variant(_upstream(9, 2.0))))
     monkeypatch.setenv('FAKE_LOG', str(tmp_path / 'argv.log'))
     monkeypatch.setenv('FAKE_EXIT', str(exit_code))
     return python
@@ -64,7 +64,9 @@ def test_both_variants_run_and_the_report_is_written(tmp_path, monkeypatch,
     calls = (tmp_path / 'argv.log').read_text().splitlines()
     assert [call.split()[5] for call in calls] == ['series', 'upstream']
     assert calls[0].startswith('-W ignore -m benchmark.variant --variant ')
-    assert calls[0].endswith('--runs 2 --nodes 1 10 --only pxe')
+    assert calls[0].endswith('--firmware strict --runs 2 --nodes 1 10 '
+                             '--only pxe')
+    assert ' --firmware lenient ' in calls[1]
 
 
 def test_more_requests_than_upstream_exit_1(tmp_path, monkeypatch):

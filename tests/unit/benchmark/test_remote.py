@@ -54,3 +54,21 @@ def test_fleet_in_another_process(tmp_path):
         fleet.stop_fleet()
     finally:
         fleet.close()
+
+
+def test_posts_count_the_server_starts_since_the_last_clear(tmp_path):
+    fleet = remote.RemoteFleet(sys.executable)
+    try:
+        fleet.start(tmp_path / 'pki', ADDRESS)
+        address = fleet.add(10, 'pw-remote-test', ['9c:b6:98:00:00:03'],
+                            'iqn.2017-11.org.example:x', 0,
+                            firmware='strict', power='Off')[0]
+        fleet.clear()
+        assert fleet.posts() == {address: 0}
+        fleet.run_instance()  # on (a whole POST), then off
+        assert fleet.posts() == {address: 1}
+        fleet.clear()
+        assert fleet.posts() == {address: 0}
+        fleet.stop_fleet()
+    finally:
+        fleet.close()
