@@ -53,11 +53,14 @@ class Enrolled:
 
 class Lab:
     """Emulated iLOs of ``fleet`` and nodes on them, acting with
-    ``context``."""
+    ``context``; ``firmware`` picks the emulator's firmware model of the
+    iLOs it adds ('strict' or 'lenient'; None: the emulator's default)."""
 
-    def __init__(self, fleet: Any, context: Any) -> None:
+    def __init__(self, fleet: Any, context: Any,
+                 firmware: Optional[str] = None) -> None:
         self.fleet = fleet
         self.context = context
+        self.firmware = firmware
         self.secrets: List[str] = []
         self._nodes: List[str] = []
 
@@ -67,6 +70,8 @@ class Lab:
         go to ``IloFleet.add`` (a backend factory among them)."""
         password = nodes.ilo_password()
         self.secrets.append(password)
+        if self.firmware is not None:
+            settings.setdefault('firmware', self.firmware)
         return self.fleet.add(generation=generation, boot_mode=boot_mode,
                               password=password, **settings)
 
@@ -130,10 +135,10 @@ class Lab:
 
 
 @contextlib.contextmanager
-def lab_on(fleet: Any) -> Iterator[Lab]:
-    """A lab on ``fleet`` acting as the conductor; its nodes are deleted
-    at the end."""
-    lab = Lab(fleet, conductor.admin_context())
+def lab_on(fleet: Any, firmware: Optional[str] = None) -> Iterator[Lab]:
+    """A lab on ``fleet`` acting as the conductor, its iLOs on the
+    ``firmware`` model; its nodes are deleted at the end."""
+    lab = Lab(fleet, conductor.admin_context(), firmware)
     try:
         yield lab
     finally:

@@ -17,7 +17,9 @@ leaves one out):
 * ``check``: the series applies to the pristine base;
 * ``lint``: the gate's style checks on the series;
 * ``project``: this project's own tests and doctests (pytest);
-* ``functional``: patched ironic + proliantutils + emulated iLOs;
+* ``functional``: patched ironic + proliantutils + emulated iLOs, run
+  twice: step ``functional`` on the emulator's strict firmware model,
+  step ``functional-lenient`` on its lenient one (both must pass);
 * ``realboot``: qemu VMs boot through the patched ironic;
 * ``unit``: ironic's unit suite on the patched tree (stestr);
 * ``gate``: the same suite on base + port, failing sets compared;
@@ -40,6 +42,9 @@ NEEDS_DEPS = ("realboot",)
 # Folders of this project's own tests and packages (doctests).
 PROJECT_TARGETS = ("tests/unit", "workbench", "iloemu", "realboot",
                    "harness", "demo", "benchmark")
+# The steps of the functional group: one per emulator firmware model.
+FUNCTIONAL_STEPS = (("functional", "strict"),
+                    ("functional-lenient", "lenient"))
 
 
 def parse_groups(text: str) -> List[str]:
@@ -145,11 +150,15 @@ def run(paths: Paths, groups: List[str],
               "the series adds", flush=True)
         lint_checks(paths, checks)
     targets = [t for t in PROJECT_TARGETS if (root / t).is_dir()]
-    for name, folders in (("project", targets),
-                          ("functional", ["tests/functional"]),
-                          ("realboot", ["tests/realboot"])):
-        if name in groups:
-            results.append(suite.run_pytest(paths, name, folders, root))
+    pytest_steps = [("project", "project", targets, ())]
+    pytest_steps += [("functional", step, ["tests/functional"],
+                      ("--iloemu-firmware", model))
+                     for step, model in FUNCTIONAL_STEPS]
+    pytest_steps.append(("realboot", "realboot", ["tests/realboot"], ()))
+    for group, name, folders, extra in pytest_steps:
+        if group in groups:
+            results.append(suite.run_pytest(paths, name, folders, root,
+                                            extra))
             print(results[-1].line(), flush=True)
     patched = None
     if "unit" in groups or "gate" in groups:
