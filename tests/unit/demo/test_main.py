@@ -53,7 +53,7 @@ def _view(**changes):
     return NS(**view)
 
 
-INFO = {steps.RECORD_KEYS[0]: 'iqn.v:1', steps.RECORD_KEYS[1]: [MAC]}
+INFO = {steps.RECORD_KEYS[0]: True, steps.RECORD_KEYS[1]: [MAC]}
 
 
 def _failed(checks):
