@@ -123,6 +123,9 @@ def config_text(layout: Layout, ca_file: Path, http_url: str,
         'client_timeout = 60',
         'power_wait = %d' % power_wait,
         'use_web_server_for_images = True',
+        '# The POST cycle (series v2): an emulated POST takes 0.6 s.',
+        'post_cycle_timeout = 30',
+        'post_cycle_poll_interval = 1',
         '',
     ])
 
