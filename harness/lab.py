@@ -128,6 +128,14 @@ class Lab:
             node.save()
         return Enrolled(node.uuid, ilo, spec, volume)
 
+    def attach(self, node: Enrolled, volume: VolumeSpec) -> Enrolled:
+        """The node's next instance boots from ``volume``: its boot volume
+        target, as Nova creates one for each instance (the conductor's
+        tear down deletes the last one). Returns the node with it."""
+        self.export(volume)
+        nodes.attach_boot_volume(self.context, node.uuid, volume)
+        return dataclasses.replace(node, volume=volume)
+
     def export(self, volume: VolumeSpec) -> None:
         """Cinder holds ``volume``; the fleet's SAN exports its target;
         its secret is remembered."""

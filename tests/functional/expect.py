@@ -78,6 +78,16 @@ def assert_iscsi_boot_device(view: StateView, node: Enrolled) -> None:
     assert view.uefi_target == 'NIC.LOM.1.%d.iSCSI' % port
 
 
+def iscsi_override(view: StateView) -> bool:
+    """Whether a boot source override makes the server boot an iSCSI
+    option: the ``UefiTargetBootSourceOverride`` counts only while the
+    override target is ``UefiTarget`` (with ``Hdd``, proliantutils leaves
+    the previous UEFI target in that field and the firmware ignores it)."""
+    return (view.boot_override != 'Disabled'
+            and view.boot_target == 'UefiTarget'
+            and view.uefi_target.endswith('.iSCSI'))
+
+
 def assert_recorded(info: Dict[str, Any], node: Enrolled) -> None:
     """driver_internal_info says iLO holds the node's target."""
     assert node.volume is not None
@@ -138,8 +148,7 @@ def assert_nothing_left(lab: Lab, node: Enrolled) -> None:
     assert_no_target(view)
     assert [t for t in tenant_data(view, node)
             if t.startswith('pending')] == []
-    assert not view.uefi_target.endswith('.iSCSI') or (
-        view.boot_override == 'Disabled')
+    assert not iscsi_override(view)
     device = lab.run(
         node, lambda task: task.driver.management.get_boot_device(task))
     assert device['boot_device'] != boot_devices.ISCSIBOOT

@@ -43,9 +43,8 @@ def _boot_device(task):
     return task.driver.management.get_boot_device(task)
 
 
-def _set_boot_device(task):
-    task.driver.management.set_boot_device(task, boot_devices.ISCSIBOOT,
-                                           persistent=True)
+def _prepare(task):
+    task.driver.boot.prepare_instance(task)
 
 
 def _iscsi_patches(ilo):
@@ -81,6 +80,9 @@ def test_two_ports_two_nics(lab, gen):
 
 @pytest.mark.parametrize('gen', (9, 10), ids=['gen9', 'gen10'])
 def test_port_unknown_to_ilo(lab, gen):
+    """proliantutils refuses the MAC before it writes anything: the error
+    names it, and the clean up is not stuck on a MAC that holds nothing
+    (issue 13 B.7, B.11)."""
     ilo = lab.ilo(gen)
     stranger = '52:54:00:aa:bb:cc'
     node = lab.enroll(ilo, macs=[stranger], volume=lab.volume())
@@ -88,6 +90,7 @@ def test_port_unknown_to_ilo(lab, gen):
         lab.run(node, _set)
     assert secret_free(str(error.value), lab.secrets)
     expect.assert_no_target(ilo.state())
+    lab.run(node, _clear)
     expect.assert_not_recorded(lab.info(node))
 
 
@@ -120,11 +123,13 @@ def test_no_connector_keeps_the_firmware_name(lab, log_records):
 def test_boot_device_read_back(lab, gen):
     """Gen10 reports the persistent iSCSI boot as NETWORK, Gen9 as ISCSI:
     ironic reports ISCSIBOOT on both while its record says iLO holds the
-    target (after a tear down it does not: test_issue13, item B.8)."""
+    target (after a tear down it does not: test_issue13, item B.8).
+
+    The boot interface sets it: on the strict model the option exists
+    only after a POST cycle, which it runs."""
     ilo = lab.ilo(gen)
     node = lab.enroll(ilo, volume=lab.volume())
-    lab.run(node, _set)
-    lab.run(node, _set_boot_device)
+    lab.run(node, _prepare)
     assert lab.run(node, _boot_device) == {
         'boot_device': boot_devices.ISCSIBOOT, 'persistent': True}
 
