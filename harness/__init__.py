@@ -25,6 +25,9 @@ tests/realboot); it sits above the emulated iLOs (iloemu) and below them.
   connector and boot volume; the one maker of CHAP secrets and iLO
   passwords;
 * :mod:`harness.steps`: the steps of a deploy and tear down, by name;
+* :mod:`harness.provision`: deploy and tear down through ironic's own
+  conductor manager (validation, attach/detach through a stubbed Cinder
+  API, the state machine), takeover, adoption;
 * :mod:`harness.lab`: emulated iLOs and nodes for one test or the demo,
   every secret remembered;
 * :mod:`harness.requests`: iLO requests counted by HTTP method;

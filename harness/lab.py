@@ -18,7 +18,10 @@ ports with the MACs of the emulated NICs, an ``iqn`` volume connector, a
 boot volume as Cinder exports it), runs a step under an exclusive lock
 and reads back what the database holds. Every secret it hands out is
 remembered in :attr:`Lab.secrets`, for the log check
-(:mod:`harness.logcheck`).
+(:mod:`harness.logcheck`). Deploys and tear downs go through ironic's
+conductor (:attr:`Lab.conductor`, :mod:`harness.provision`), with the
+lab's volumes in a Cinder stub (:attr:`Lab.cinder`) and exported on the
+fleet's SAN (the strict firmware model's boot logins).
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ import contextlib
 import dataclasses
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
-from harness import conductor, nodes
+from harness import conductor, nodes, provision
 from harness.nodes import NodeSpec, VolumeSpec
 
 
@@ -53,13 +56,25 @@ class Enrolled:
 
 class Lab:
     """Emulated iLOs of ``fleet`` and nodes on them, acting with
-    ``context``."""
+    ``context``; ``firmware`` picks the emulator's firmware model of the
+    iLOs it adds ('strict' or 'lenient'; None: the emulator's default)."""
 
-    def __init__(self, fleet: Any, context: Any) -> None:
+    def __init__(self, fleet: Any, context: Any,
+                 firmware: Optional[str] = None) -> None:
         self.fleet = fleet
         self.context = context
+        self.firmware = firmware
         self.secrets: List[str] = []
         self._nodes: List[str] = []
+        self.cinder = provision.CinderStub()
+        self._conductor: Optional[provision.Conductor] = None
+
+    @property
+    def conductor(self) -> provision.Conductor:
+        """ironic's conductor manager, made on first use."""
+        if self._conductor is None:
+            self._conductor = provision.Conductor(self.context)
+        return self._conductor
 
     def ilo(self, generation: int, boot_mode: str = 'uefi',
             **settings: Any) -> Any:
@@ -67,13 +82,17 @@ class Lab:
         go to ``IloFleet.add`` (a backend factory among them)."""
         password = nodes.ilo_password()
         self.secrets.append(password)
+        if self.firmware is not None:
+            settings.setdefault('firmware', self.firmware)
         return self.fleet.add(generation=generation, boot_mode=boot_mode,
                               password=password, **settings)
 
-    def volume(self, chap: bool = True,
-               portal: str = nodes.PORTAL) -> VolumeSpec:
-        """A new iSCSI volume as Cinder exports it, with CHAP or without."""
-        return nodes.iscsi_volume(portal, chap)
+    def volume(self, chap: bool = True, portal: str = nodes.PORTAL,
+               cinder: bool = False) -> VolumeSpec:
+        """A new iSCSI volume as Cinder exports it, with CHAP or without
+        (``cinder``: credentials as long as Cinder's tgt helper makes
+        them)."""
+        return nodes.iscsi_volume(portal, chap, cinder=cinder)
 
     def enroll(self, ilo: Any, boot_interface: str = 'ilo-pxe',
                boot_mode: str = 'uefi', ports: Optional[int] = 1,
@@ -81,30 +100,62 @@ class Lab:
                connector: Optional[str] = '',
                volume: Optional[VolumeSpec] = None,
                driver_info: Optional[Dict[str, Any]] = None,
-               name: Optional[str] = None) -> Enrolled:
+               name: Optional[str] = None,
+               provision_state: str = 'deploying') -> Enrolled:
         """Enroll a node on ``ilo`` with ``volume`` as its boot volume.
 
         The node gets ``ports`` ports with the MACs of the first emulated
         NICs (or those of ``macs``) and an ``iqn`` connector (a new IQN
-        unless ``connector`` is given; None for no connector).
+        unless ``connector`` is given; None for no connector), in
+        ``provision_state`` (:func:`harness.nodes.enroll`). The volume is
+        added to the Cinder stub and exported on the fleet's SAN.
         """
         if macs is None:
             macs = [nic.mac for nic in ilo.spec.nics][:ports or 0]
         if connector == '':
             connector = nodes.unique(nodes.CONNECTOR_PREFIX + 'node-')
-        if volume is not None and volume.chap_secret:
-            self.secrets.append(volume.chap_secret)
+        if volume is not None:
+            self.export(volume)
         address, username, password = ilo.client_args()
         spec = NodeSpec(name or nodes.unique('node-'), address, username,
                         password, list(macs), connector, boot_interface,
                         boot_mode)
-        node = nodes.enroll(self.context, spec, volume)
+        node = nodes.enroll(self.context, spec, volume, provision_state)
         self._nodes.append(node.uuid)
         if driver_info:
             node = conductor.reload(self.context, node.uuid)
             node.driver_info = dict(node.driver_info, **driver_info)
             node.save()
         return Enrolled(node.uuid, ilo, spec, volume)
+
+    def attach(self, node: Enrolled, volume: VolumeSpec) -> Enrolled:
+        """The node's next instance boots from ``volume``: its boot volume
+        target, as Nova creates one for each instance (the conductor's
+        tear down deletes the last one). Returns the node with it."""
+        self.export(volume)
+        nodes.attach_boot_volume(self.context, node.uuid, volume)
+        return dataclasses.replace(node, volume=volume)
+
+    def export(self, volume: VolumeSpec) -> None:
+        """Cinder holds ``volume``; the fleet's SAN exports its target;
+        its secret is remembered."""
+        if volume.chap_secret:
+            self.secrets.append(volume.chap_secret)
+        self.cinder.add(volume)
+        self.fleet.san.add(volume.iqn, volume.chap_username,
+                           volume.chap_secret)
+
+    def deploy(self, node: Enrolled, rebuild: bool = False) -> Any:
+        """Deploy (or rebuild) the node through the conductor, the iLO's
+        requests logged under 'deploy'; returns the node."""
+        with node.ilo.operation('rebuild' if rebuild else 'deploy'):
+            return self.conductor.deploy(node.uuid, rebuild)
+
+    def tear_down(self, node: Enrolled) -> Any:
+        """Undeploy the node through the conductor, the iLO's requests
+        logged under 'tear down'; returns the node."""
+        with node.ilo.operation('tear down'):
+            return self.conductor.tear_down(node.uuid)
 
     def run(self, node: Enrolled, step: Callable[[Any], Any],
             label: Optional[str] = None) -> Any:
@@ -130,11 +181,12 @@ class Lab:
 
 
 @contextlib.contextmanager
-def lab_on(fleet: Any) -> Iterator[Lab]:
-    """A lab on ``fleet`` acting as the conductor; its nodes are deleted
-    at the end."""
-    lab = Lab(fleet, conductor.admin_context())
+def lab_on(fleet: Any, firmware: Optional[str] = None) -> Iterator[Lab]:
+    """A lab on ``fleet`` acting as the conductor, its iLOs on the
+    ``firmware`` model; its nodes are deleted at the end."""
+    lab = Lab(fleet, conductor.admin_context(), firmware)
     try:
-        yield lab
+        with lab.cinder.serving():
+            yield lab
     finally:
         lab.destroy_all()

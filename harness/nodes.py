@@ -24,6 +24,8 @@ secret: new for every call, never the same twice.
 
 >>> len(chap_secret()), chap_secret() != chap_secret()
 (15, True)
+>>> len(chap_secret(16)), len(chap_user(20))
+(16, 20)
 >>> ilo_password().startswith('iLO-pw-')
 True
 >>> volume = iscsi_volume(chap=False)
@@ -62,15 +64,27 @@ def unique(prefix: str, length: int = 8) -> str:
     return prefix + secrets.token_hex((length + 1) // 2)[:length]
 
 
-def chap_secret() -> str:
-    """A new CHAP secret: 15 printable characters ('Chap-' and 10 hex
-    digits), inside the UEFI initiators' rule of 12 to 16 characters."""
-    return unique('Chap-', 10)
+def chap_secret(length: int = 15) -> str:
+    """A new CHAP secret: ``length`` printable characters ('Chap-' and
+    hex digits; 15 by default, inside the UEFI initiators' rule of 12 to
+    16 characters; Cinder's tgt helper makes 16)."""
+    return unique('Chap-', length - 5)
+
+
+def chap_user(length: int = 20) -> str:
+    """A new CHAP user name, as long as Cinder's tgt helper makes them
+    (20 characters)."""
+    return unique('chap-', length - 5)
 
 
 def ilo_password() -> str:
     """A new iLO password."""
     return unique('iLO-pw-', 12)
+
+
+#: The target provision state of each state a node is enrolled in.
+_TARGETS = {'deploying': 'active', 'available': None, 'active': None,
+            'manageable': None}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,10 +102,17 @@ class NodeSpec:
 
 
 def enroll(context: Any, spec: NodeSpec,
-           volume: Optional[VolumeSpec] = None) -> Any:
+           volume: Optional[VolumeSpec] = None,
+           provision_state: str = 'deploying') -> Any:
     """Create the node, a port per MAC and its ``iqn`` connector, as the
     conductor's ``create_node`` and the API do; then attach ``volume``
-    (if given) as its boot volume. Returns the node."""
+    (if given) as its boot volume. Returns the node.
+
+    ``provision_state``: 'deploying' (target 'active') for the boot
+    interface's steps run one by one; 'available' for a deploy through
+    the conductor (:mod:`harness.provision`); 'active' for a node some
+    conductor deployed (takeover); 'manageable' for adoption.
+    """
     http_url = CONF.deploy.http_url  # the deploy images' stand-ins
     node = objects.Node(
         context, uuid=uuidutils.generate_uuid(), name=spec.name,
@@ -106,7 +127,8 @@ def enroll(context: Any, spec: NodeSpec,
         properties={'capabilities': 'boot_mode:%s,iscsi_boot:true'
                     % spec.boot_mode},
         instance_info={}, driver_internal_info={},
-        provision_state='deploying', target_provision_state='active')
+        provision_state=provision_state,
+        target_provision_state=_TARGETS[provision_state])
     # What ConductorManager.create_node does.
     driver_factory.check_and_update_node_interfaces(node)
     node.create()
@@ -158,12 +180,16 @@ class VolumeSpec:
 
 
 def iscsi_volume(portal: str = PORTAL, chap: bool = True,
-                 iqn: Optional[str] = None) -> VolumeSpec:
+                 iqn: Optional[str] = None,
+                 cinder: bool = False) -> VolumeSpec:
     """An iSCSI volume (LUN 1) as Cinder exports it: a new IQN unless
-    given, and with ``chap`` the user :data:`CHAP_USER` and a new secret."""
+    given, and with ``chap`` the user :data:`CHAP_USER` and a new secret;
+    with ``cinder`` the credentials are made as Cinder's tgt helper makes
+    them (a new user of 20 characters, a secret of 16)."""
+    user = chap_user() if cinder else CHAP_USER
+    secret = chap_secret(16) if cinder else chap_secret()
     return VolumeSpec(iqn or unique(VOLUME_PREFIX), 1, portal,
-                      CHAP_USER if chap else None,
-                      chap_secret() if chap else None)
+                      user if chap else None, secret if chap else None)
 
 
 def attach_boot_volume(context: Any, node_uuid: str,

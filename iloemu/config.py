@@ -44,7 +44,7 @@ BOOT_MODES = ('uefi', 'legacy')
 #: (see iloemu/README.md, "Firmware model").
 FIRMWARE_MODELS = ('strict', 'lenient')
 #: The one place the default model is chosen.
-DEFAULT_FIRMWARE = 'lenient'
+DEFAULT_FIRMWARE = 'strict'
 #: Seconds from a power-on or reset to POST discovery and to its end.
 DEFAULT_POST_SECONDS = (0.3, 0.6)
 _MAC = re.compile(r'^([0-9a-f]{2}:){5}[0-9a-f]{2}$')

@@ -17,7 +17,9 @@ leaves one out):
 * ``check``: the series applies to the pristine base;
 * ``lint``: the gate's style checks on the series;
 * ``project``: this project's own tests and doctests (pytest);
-* ``functional``: patched ironic + proliantutils + emulated iLOs;
+* ``functional``: patched ironic + proliantutils + emulated iLOs, run
+  twice: step ``functional`` on the emulator's strict firmware model,
+  step ``functional-lenient`` on its lenient one (both must pass);
 * ``realboot``: qemu VMs boot through the patched ironic;
 * ``services``: RabbitMQ, Cinder, ironic's API and conductor started
   once, a node deployed from a Cinder volume with the ``openstack`` CLI;
@@ -43,6 +45,9 @@ NEEDS_DEPS = ("realboot", "services")
 # Folders of this project's own tests and packages (doctests).
 PROJECT_TARGETS = ("tests/unit", "workbench", "iloemu", "realboot",
                    "harness", "demo", "benchmark", "services")
+# The steps of the functional group: one per emulator firmware model.
+FUNCTIONAL_STEPS = (("functional", "strict"),
+                    ("functional-lenient", "lenient"))
 
 
 def parse_groups(text: str) -> List[str]:
@@ -167,18 +172,23 @@ def run(paths: Paths, groups: List[str],
               "the series adds", flush=True)
         lint_checks(paths, checks)
     targets = [t for t in PROJECT_TARGETS if (root / t).is_dir()]
+    pytest_steps = [("project", "project", targets, ())]
+    pytest_steps += [("functional", step, ["tests/functional"],
+                      ("--iloemu-firmware", model))
+                     for step, model in FUNCTIONAL_STEPS]
+    pytest_steps += [("realboot", "realboot", ["tests/realboot"], ()),
+                     ("services", "services", ["tests/services"], ())]
     tgtd_built = False
-    for name, folders in (("project", targets),
-                          ("functional", ["tests/functional"]),
-                          ("realboot", ["tests/realboot"]),
-                          ("services", ["tests/services"])):
-        # Both serve LUNs with the patched tgtd (built once, cached).
-        if name in groups and name in ("realboot", "services") \
+    for group, name, folders, extra in pytest_steps:
+        # realboot and services serve LUNs with the patched tgtd (built
+        # once, cached).
+        if group in groups and group in ("realboot", "services") \
                 and not tgtd_built:
             build_patched_tgtd(paths, root, checks)
             tgtd_built = True
-        if name in groups:
-            results.append(suite.run_pytest(paths, name, folders, root))
+        if group in groups:
+            results.append(suite.run_pytest(paths, name, folders, root,
+                                            extra))
             print(results[-1].line(), flush=True)
     patched = None
     if "unit" in groups or "gate" in groups:

@@ -27,6 +27,12 @@ of the same process, which is what the conductor's iLO calls meet too.
   for the whole process).
 * ``lab``: emulated iLOs, nodes and steps (:class:`harness.lab.Lab`);
   the nodes are deleted afterwards.
+* ``firmware`` (session): the emulator's firmware model of the run,
+  ``--iloemu-firmware strict|lenient`` or the environment's
+  ``ILOEMU_FIRMWARE``, default strict (the workbench runs the group once
+  per model). A test that holds on one model only is marked
+  ``@pytest.mark.firmware('strict', reason=...)`` and skipped, with its
+  reason, on the other.
 * ``log_records`` (autouse): every log record of the test, at DEBUG, from
   every logger; after the test, none may hold a secret the lab handed
   out (CHAP secrets, iLO passwords).
@@ -35,6 +41,7 @@ from __future__ import annotations
 
 import ironic.cmd  # noqa: F401  (the conductor's eventlet monkey patching)
 
+import os
 from typing import Iterator
 
 import pytest
@@ -49,13 +56,49 @@ from harness.logcheck import RecordCollector, find_leaks, leaking_loggers
 from harness.web import WebServer
 
 PKI = 'pki'
+FIRMWARE_OPTION = '--iloemu-firmware'
+FIRMWARE_ENV = 'ILOEMU_FIRMWARE'
+FIRMWARE_MODELS = ('strict', 'lenient')
+DEFAULT_MODEL = 'strict'
 
 
-def pytest_collection_modifyitems(items) -> None:
+def pytest_addoption(parser) -> None:
+    """``--iloemu-firmware``: the emulated iLOs' firmware model."""
+    parser.addoption(
+        FIRMWARE_OPTION, choices=FIRMWARE_MODELS,
+        default=os.environ.get(FIRMWARE_ENV) or DEFAULT_MODEL,
+        help="the emulator's firmware model: strict (default) or lenient "
+             "(environment: %s)" % FIRMWARE_ENV)
+
+
+def pytest_configure(config) -> None:
+    """The ``firmware`` marker, and the model checked once."""
+    config.addinivalue_line(
+        'markers', "firmware(model, reason): the test holds on this "
+        "firmware model only; skipped on the other with the reason")
+    model = config.getoption(FIRMWARE_OPTION)
+    if model not in FIRMWARE_MODELS:  # from the environment
+        raise pytest.UsageError('%s=%s: the models are %s' % (
+            FIRMWARE_ENV, model, ', '.join(FIRMWARE_MODELS)))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
     """The 2017 libraries' deprecation warnings are not these tests'
-    subject: they are not reported."""
+    subject: they are not reported. A test marked for the other firmware
+    model is skipped with its reason."""
+    model = config.getoption(FIRMWARE_OPTION)
     for item in items:
         item.add_marker(pytest.mark.filterwarnings('ignore'))
+        marker = item.get_closest_marker('firmware')
+        if marker is not None and marker.args[0] != model:
+            item.add_marker(pytest.mark.skip(reason='%s model only: %s' % (
+                marker.args[0], marker.kwargs['reason'])))
+
+
+@pytest.fixture(scope='session')
+def firmware(pytestconfig) -> str:
+    """The emulator's firmware model of this run."""
+    return pytestconfig.getoption(FIRMWARE_OPTION)
 
 
 @pytest.fixture(scope='session')
@@ -99,9 +142,11 @@ def log_records(request) -> Iterator[RecordCollector]:
 
 
 @pytest.fixture
-def lab(log_records: RecordCollector, fleet: IloFleet) -> Iterator[Lab]:
-    """Emulated iLOs and nodes for one test; nodes deleted afterwards."""
-    with lab_on(fleet) as lab:
+def lab(log_records: RecordCollector, fleet: IloFleet,
+        firmware: str) -> Iterator[Lab]:
+    """Emulated iLOs on the run's firmware model and nodes for one test;
+    nodes deleted afterwards."""
+    with lab_on(fleet, firmware) as lab:
         yield lab
 
 

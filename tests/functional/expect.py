@@ -17,19 +17,22 @@ The nodes are :class:`harness.lab.Enrolled` nodes of the test's
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from iloemu import StateView
-from ironic.drivers.modules.ilo import common as ilo_common
+from ironic.common import boot_devices
 
-from harness.lab import Enrolled
-from harness.nodes import CHAP_USER
+from harness.lab import Enrolled, Lab
 
 PORTALS = {'ipv4': ('192.0.2.10:3260', '192.0.2.10', 3260),
            'ipv6': ('[2001:db8::10]:3261', '2001:db8::10', 3261)}
 
-TARGET_KEY = ilo_common.ISCSI_BOOT_TARGET_KEY
-MACS_KEY = ilo_common.ISCSI_BOOT_MACS_KEY
+#: Issue 13 item 9: upstream 10.x's flag, and the series' own MAC list.
+TARGET_KEY = 'ilo_uefi_iscsi_boot'
+MACS_KEY = 'ilo_iscsi_boot_macs'
+#: Requests that change nothing: reads, logins and logouts, RIBCL's
+#: product name query (the model detection).
+_SESSIONS = ('/rest/v1/sessions', '/redfish/v1/sessionservice/sessions')
 
 
 # -- what the iLO holds -------------------------------------------------------
@@ -51,7 +54,7 @@ def assert_target(view: StateView, node: Enrolled, portal: str) -> None:
             volume.iqn, str(volume.lun), address, port)
         if volume.chap_secret:
             assert target.auth_method == 'Chap'
-            assert target.chap_user == CHAP_USER
+            assert target.chap_user == volume.chap_username
             assert target.chap_secret is not None
             assert target.chap_secret.reveal() == volume.chap_secret
         else:
@@ -75,10 +78,20 @@ def assert_iscsi_boot_device(view: StateView, node: Enrolled) -> None:
     assert view.uefi_target == 'NIC.LOM.1.%d.iSCSI' % port
 
 
+def iscsi_override(view: StateView) -> bool:
+    """Whether a boot source override makes the server boot an iSCSI
+    option: the ``UefiTargetBootSourceOverride`` counts only while the
+    override target is ``UefiTarget`` (with ``Hdd``, proliantutils leaves
+    the previous UEFI target in that field and the firmware ignores it)."""
+    return (view.boot_override != 'Disabled'
+            and view.boot_target == 'UefiTarget'
+            and view.uefi_target.endswith('.iSCSI'))
+
+
 def assert_recorded(info: Dict[str, Any], node: Enrolled) -> None:
     """driver_internal_info says iLO holds the node's target."""
     assert node.volume is not None
-    assert info[TARGET_KEY] == node.volume.iqn
+    assert info[TARGET_KEY] is True
     assert info[MACS_KEY] == node.port_macs
 
 
@@ -86,3 +99,62 @@ def assert_not_recorded(info: Dict[str, Any]) -> None:
     """driver_internal_info claims no target in iLO."""
     assert TARGET_KEY not in info
     assert MACS_KEY not in info
+
+
+def writes(records: Any) -> List[str]:
+    """'METHOD path' of the requests that can change what iLO holds."""
+    found = []
+    for record in records:
+        path = record.path.lower().rstrip('/')
+        if record.method in ('GET', 'HEAD') or path == '/ribcl' or (
+                record.method in ('POST', 'DELETE')
+                and path.startswith(_SESSIONS)):
+            continue
+        found.append('%s %s' % (record.method, record.path))
+    return found
+
+
+def tenant_data(view: StateView, node: Enrolled) -> List[str]:
+    """What any iSCSI attempt iLO holds (pending or applied) keeps of the
+    node's volume: its target, CHAP user or secret (names only)."""
+    volume = node.volume
+    assert volume is not None
+    found = []
+    for kind, targets in (('pending', view.iscsi),
+                          ('current', view.iscsi_current)):
+        for mac, target in targets.items():
+            secret = target.chap_secret.reveal() if target.chap_secret \
+                else None
+            held = [name for name, value, mine in (
+                ('target', target.iqn, volume.iqn),
+                ('CHAP user', target.chap_user, volume.chap_username),
+                ('CHAP secret', secret, volume.chap_secret))
+                if mine and value == mine]
+            found += ['%s %s: %s' % (kind, mac, name) for name in held]
+    return found
+
+
+def assert_nothing_left(lab: Lab, node: Enrolled) -> None:
+    """After a tear down: no enabled attempt, nothing of the tenant in the
+    attempts iLO will apply, no iSCSI boot override (ironic does not
+    report ``iscsiboot``), no record.
+
+    The attempts the firmware applied at the last POST are what iLO
+    reads back from the server until the next POST applies the pending
+    ones: they are checked after the next power on
+    (:func:`assert_nothing_applied`).
+    """
+    view = node.ilo.state()
+    assert_no_target(view)
+    assert [t for t in tenant_data(view, node)
+            if t.startswith('pending')] == []
+    assert not iscsi_override(view)
+    device = lab.run(
+        node, lambda task: task.driver.management.get_boot_device(task))
+    assert device['boot_device'] != boot_devices.ISCSIBOOT
+    assert_not_recorded(lab.info(node))
+
+
+def assert_nothing_applied(view: StateView, node: Enrolled) -> None:
+    """After the next POST: the server holds nothing of the tenant."""
+    assert tenant_data(view, node) == []

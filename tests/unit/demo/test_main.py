@@ -38,7 +38,7 @@ def _run():
 
 def _target(mac, enabled=True, secret=CHAP):
     return NS(mac=mac, enabled=enabled, iqn='iqn.v:1', lun='1',
-              ip_address='2001:db8::10', port=3261, auth_method='Chap',
+              ip_address='192.0.2.10', port=3261, auth_method='Chap',
               chap_user='ironic-chap',
               chap_secret=NS(reveal=lambda: secret) if secret else None)
 
@@ -53,7 +53,7 @@ def _view(**changes):
     return NS(**view)
 
 
-INFO = {steps.RECORD_KEYS[0]: 'iqn.v:1', steps.RECORD_KEYS[1]: [MAC]}
+INFO = {steps.RECORD_KEYS[0]: True, steps.RECORD_KEYS[1]: [MAC]}
 
 
 def _failed(checks):

@@ -160,7 +160,8 @@ def test_factory_gives_each_address_its_directory(tmp_path):
 
 def test_a_target_off_loopback_is_not_reached(tmp_path):
     backend = QemuBackend(SPEC, tmp_path)
-    state = _state(target_ip='192.0.2.10')
+    # Instance 1: the strict model boots no attempt of instance 0.
+    state = _state(target_ip='192.0.2.10', instance=1)
     state.boot.enabled, state.boot.target = 'Continuous', 'UefiTarget'
     state.boot.uefi_target = 'NIC.LOM.1.2.iSCSI'
     backend.on_power_on(state)

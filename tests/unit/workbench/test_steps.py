@@ -113,11 +113,14 @@ def test_ctrl_c_names_the_step_it_stopped(ws, capsys, monkeypatch):
                    "far: %s)\n" % (ws.build / "reports" / "venv-tree.log"))
 
 
-def _fake_results(monkeypatch, failing=()):
+def _fake_results(monkeypatch, failing=(), models=None):
     ran = []
+    models = [] if models is None else models
 
-    def run_pytest(paths, name, targets, cwd):
+    def run_pytest(paths, name, targets, cwd, extra=()):
         ran.append(name)
+        if name.startswith("functional"):
+            models.append(list(extra))
         failed = name in failing
         return suite.Result(name, passed=3, failed=int(failed), skipped=1,
                             failing=["t::x"] if failed else [],
@@ -138,9 +141,17 @@ def test_only_selects_groups_and_the_last_line_is_the_total(ws, capsys,
                                                             monkeypatch):
     ran = _fake_results(monkeypatch)
     assert ws.wb("test", "--no-build", "--only", "unit,functional") == 0
-    assert ran == ["functional", "unit"]
+    assert ran == ["functional", "functional-lenient", "unit"]
     out = capsys.readouterr().out.splitlines()
-    assert out[-1] == "13 passed, 0 failed, 1 skipped"
+    assert out[-1] == "16 passed, 0 failed, 2 skipped"
+
+
+def test_functional_runs_once_per_firmware_model(ws, capsys, monkeypatch):
+    models = []
+    _fake_results(monkeypatch, models=models)
+    assert ws.wb("test", "--no-build", "--only", "functional") == 0
+    assert models == [["--iloemu-firmware", "strict"],
+                      ["--iloemu-firmware", "lenient"]]
 
 
 def test_a_failed_group_names_its_log(ws, capsys, monkeypatch):
@@ -149,7 +160,7 @@ def test_a_failed_group_names_its_log(ws, capsys, monkeypatch):
     out = capsys.readouterr().out.splitlines()
     assert "FAILED [functional] see %s" % (
         ws.build / "reports" / "functional.log") in out
-    assert out[-1] == "3 passed, 1 failed, 1 skipped"
+    assert out[-1] == "6 passed, 1 failed, 2 skipped"
 
 
 def test_no_group_options_leave_groups_out(ws, monkeypatch, capsys):
@@ -157,7 +168,11 @@ def test_no_group_options_leave_groups_out(ws, monkeypatch, capsys):
     monkeypatch.setattr(testrun, "lint_checks", lambda *a: ran.append("l"))
     assert ws.wb("test", "--no-build", "--no-check", "--no-realboot",
                  "--no-each", "--no-gate") == 0
+<<<<<<< HEAD
     assert ran == ["l", "project", "functional", "tgtbuild", "services",
+=======
+    assert ran == ["l", "project", "functional", "functional-lenient",
+>>>>>>> func2
                    "unit"]
 
 
