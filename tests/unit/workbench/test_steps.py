@@ -168,12 +168,8 @@ def test_no_group_options_leave_groups_out(ws, monkeypatch, capsys):
     monkeypatch.setattr(testrun, "lint_checks", lambda *a: ran.append("l"))
     assert ws.wb("test", "--no-build", "--no-check", "--no-realboot",
                  "--no-each", "--no-gate") == 0
-<<<<<<< HEAD
-    assert ran == ["l", "project", "functional", "tgtbuild", "services",
-=======
     assert ran == ["l", "project", "functional", "functional-lenient",
->>>>>>> func2
-                   "unit"]
+                   "tgtbuild", "services", "unit"]
 
 
 def test_unknown_group_is_one_line(ws, capsys):
