@@ -320,15 +320,14 @@ def test_uefi_ipxe_stand_in_md5_chap(lab, tmp_path, target, boot_times):
             'booted from iSCSI target %s' % server.volume.iqn)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'ironic writes the LUN of iscsi_boot_url in decimal; iPXE reads an '
-    'iscsi: URI LUN as hexadecimal, so "10" boots LUN 16'))
 def test_bios_ilo_pxe_lun10_boots_lun10(lab, tmp_path, target,
                                         gateway: TranslatingWebServer,
                                         boot_times):
-    """Legacy BIOS, ironic's iPXE, LUN 10: which LUN boots.
+    """Legacy BIOS, ironic's iPXE, LUN 10: LUN 10 boots, not LUN 16.
 
     Each target has LUN 10 (the volume) and LUN 16, whose marker names it.
+    iPXE reads an ``iscsi:`` URI's LUN as hexadecimal; ironic 9.1.6 wrote
+    it in decimal and booted LUN 16, which patch 3 of the series fixes.
     """
     servers = _bios_pairs(lab, tmp_path, target, gateway,
                           volumes.BIOS_LUN10)

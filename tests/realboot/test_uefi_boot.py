@@ -31,6 +31,13 @@ from realboot.target import TgtDaemon
 from tests.realboot import volumes
 from tests.realboot.timing import BOOT_TIMEOUT
 
+#: These tests drive proliantutils directly, not ironic's driver, so
+#: nothing runs the POST cycle that the strict firmware model asks for
+#: before the iSCSI boot option is listed. What they test is the qemu
+#: backend (power, reset, a static initiator address); the strict model
+#: is exercised by the boots through ironic (test_ironic_boot).
+FIRMWARE = 'lenient'
+
 
 def _set_iscsi_boot(ilo: EmulatedIlo, target: TgtDaemon,
                     volume: volumes.Volume):
@@ -47,7 +54,7 @@ def _set_iscsi_boot(ilo: EmulatedIlo, target: TgtDaemon,
 @pytest.mark.parametrize('generation', [9, 10], ids=['gen9', 'gen10'])
 def test_power_off_and_teardown_stop_the_vm(fleet, tmp_path, target,
                                             generation):
-    ilo = fleet.add(generation=generation,
+    ilo = fleet.add(generation=generation, firmware=FIRMWARE,
                     backend=QemuBackend.factory(tmp_path / 'machines'))
     client = _set_iscsi_boot(ilo, target, volumes.UEFI[generation])
     client.set_host_power('ON')
@@ -63,7 +70,7 @@ def test_power_off_and_teardown_stop_the_vm(fleet, tmp_path, target,
 
 def test_static_initiator_address_boots(fleet, tmp_path, target, boot_times):
     """Two servers, each with a static address in its iSCSI attempt."""
-    ilos = [fleet.add(generation=generation,
+    ilos = [fleet.add(generation=generation, firmware=FIRMWARE,
                       backend=QemuBackend.factory(tmp_path / 'machines'))
             for generation in (9, 10)]
     for ilo in ilos:
