@@ -201,14 +201,7 @@ def test_b4_legacy_server_deploys_in_uefi(lab, firmware, gen, iface):
                 if boot.device.endswith('.iSCSI')]
     assert (view.boot_mode, view.boots[-1].device) == (
         'uefi', view.uefi_target)
-    _wait_post(ilo)  # the instance runs: its POST lists the option
-    _torn_down(lab, node)
-
-    node = lab.attach(node, lab.volume(cinder=True))
-    before = len(ilo.state().boots)
-    _deployed(lab, node)
-    assert len(ilo.state().boots) - before == 1
-    _torn_down(lab, node)
+    _redeploy_boots_without_a_cycle(lab, ilo, node)
 
 
 @GENS
@@ -217,13 +210,19 @@ def test_b4_uefi_server_listed_option_needs_no_post_cycle(lab, gen):
     first = lab.enroll(ilo, provision_state='available',
                        volume=lab.volume(cinder=True))
     _deployed(lab, first)
-    _wait_post(ilo)  # the instance runs: its POST lists the option
-    _torn_down(lab, first)
-    second = lab.attach(first, lab.volume(cinder=True))
+    _redeploy_boots_without_a_cycle(lab, ilo, first)
+
+
+def _redeploy_boots_without_a_cycle(lab, ilo, node):
+    """Once the instance's POST has listed the option, tear down and
+    deploy a new volume: one boot, no POST cycle."""
+    _wait_post(ilo)
+    _torn_down(lab, node)
+    node = lab.attach(node, lab.volume(cinder=True))
     before = len(ilo.state().boots)
-    _deployed(lab, second)
+    _deployed(lab, node)
     assert len(ilo.state().boots) - before == 1
-    _torn_down(lab, second)
+    _torn_down(lab, node)
 
 
 # -- B.5 IPv6 portals ---------------------------------------------------------
