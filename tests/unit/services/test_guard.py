@@ -85,10 +85,14 @@ def test_die_with_parent_signals_when_the_parent_is_killed():
     # sh starts python, which asks for SIGTERM at its parent's death
     # and reports the signal it got in its exit status file.
     script = textwrap.dedent('''
-        import signal, sys, time
+        import os, signal, sys, time
         from services.guard import die_with_parent
         def done(signum, frame):
-            open(sys.argv[1], 'w').write(signal.Signals(signum).name)
+            # Written aside, then renamed: the test never reads a file
+            # that exists but is not written yet.
+            with open(sys.argv[1] + '.part', 'w') as out:
+                out.write(signal.Signals(signum).name)
+            os.replace(sys.argv[1] + '.part', sys.argv[1])
             sys.exit(0)
         signal.signal(signal.SIGTERM, done)
         die_with_parent()
