@@ -115,12 +115,25 @@ def remove_nodes(cli: 'Cli', uuids: List[str]) -> None:
         cli.baremetal('node', 'delete', node_uuid, parse=False)
 
 
+def remove_volumes(cli: 'Cli', ids: List[str]) -> None:
+    """``cinder delete`` (Cinder's default quota is 10 volumes)."""
+    if ids:
+        cli.cinder('delete', *ids)
+
+
 @pytest.fixture(scope='session')
 def fleet(services: Layout) -> Iterator[IloFleet]:
     # Services left running keep the nodes of an earlier run, whose
     # ports hold the MACs this run's iLOs have again.
     cli = Cli(services)
     remove_nodes(cli, [n['uuid'] for n in cli.baremetal('node', 'list')])
+    left = [line.split('|')[1].strip()
+            for line in cli.cinder('list').splitlines()[3:-1]]
+    if left:
+        # Attached to nodes deleted in maintenance: Cinder's word only.
+        cli.cinder('reset-state', '--state', 'available',
+                   '--attach-status', 'detached', *left)
+    remove_volumes(cli, left)
     fleet = IloFleet(services.pki, first_address=services.first_ilo)
     assert fleet.ca_file == services.ca_file
     fleet.start()
@@ -211,6 +224,7 @@ def operator(cli: Cli, fleet: IloFleet, services: Layout):
 
     yield make
     remove_nodes(cli, [n for op in made for n in op.nodes])
+    remove_volumes(cli, [v for op in made for v in op.volumes])
 
 
 def tgt_targets(layout: Layout) -> str:

@@ -61,6 +61,7 @@ class Operator:
         self.ilo = ilo
         self.scenario = scenario
         self.nodes: List[str] = []
+        self.volumes: List[str] = []
 
     def _record(self, command: str, start: float, requests: int) -> None:
         with open(self.services.logs / 'commands.txt', 'a') as out:
@@ -91,6 +92,7 @@ class Operator:
         if volume_type:
             args += ['--volume-type', volume_type]
         volume_id = uuid_from(self.cli.cinder(*args, '1'))
+        self.volumes.append(volume_id)
         assert self.cli.wait_volume(volume_id, 'available')['status'] == \
             'available'
         return volume_id

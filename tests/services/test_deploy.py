@@ -66,6 +66,10 @@ def test_deploy_without_chap(operator, services, no_chap_type, gen,
     op.undeploy(node_uuid, volume_id, tenant)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "series v2: clearing a CHAP tenant's attempt leaves its "
+    "authentication method CHAP (no proliantutils call sets it back to "
+    "None), so the next tenant's attempt without CHAP offers CHAP"))
 def test_deploy_twice_chap_then_none(operator, services, no_chap_type):
     """One node, two tenants: Cinder's CHAP volume, then one without
     CHAP; the second attempt must not offer the first one's CHAP."""
