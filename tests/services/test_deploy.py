@@ -25,6 +25,8 @@ import time
 
 import pytest
 
+from tests.services import phases
+
 BOTH = pytest.mark.parametrize('gen,boot_interface', [
     (9, 'ilo-virtual-media'), (10, 'ilo-pxe')],
     ids=['gen9-vmedia', 'gen10-pxe'])
@@ -47,9 +49,11 @@ def test_deploy_and_undeploy(operator, services, gen, boot_interface):
     start = time.monotonic()
     op.undeploy(node_uuid, volume_id, tenant)
     undeployed = time.monotonic() - start
+    log = services.logs / 'ironic-conductor.log'
     with open(services.logs / 'scenarios.txt', 'a') as report:
-        report.write('%s: deploy %.1f s, undeploy %.1f s\n'
-                     % (name, deployed, undeployed))
+        report.write('%s: deploy %.1f s (%s), undeploy %.1f s (%s)\n' % (
+            name, deployed, phases.line(log, node_uuid, phases.DEPLOY),
+            undeployed, phases.line(log, node_uuid, phases.UNDEPLOY)))
 
 
 @BOTH

@@ -12,11 +12,13 @@
 
 """An iLO fault in the middle of a deploy, through the services.
 
-The emulated iLO answers HTTP 500 to the writes of its iSCSI settings
-while ``node deploy`` runs: the conductor has validated the node and
-Cinder has attached the volume when the boot interface writes the
-target. The deploy fails; ironic 9.1.6 detaches the volume only at tear
-down, so ``undeploy`` of the failed node gives it back.
+``iscsi-500``: the emulated iLO answers HTTP 500 to the writes of its
+iSCSI settings while ``node deploy`` runs: the conductor has validated
+the node and Cinder has attached the volume when the boot interface
+writes the target. ``unreachable``: the iLO refuses connections from
+the deploy's first power call on. The deploy fails; ironic 9.1.6
+detaches the volume only at tear down, so ``undeploy`` of the failed
+node (the iLO answering again) gives it back.
 """
 from __future__ import annotations
 
@@ -25,30 +27,36 @@ import pytest
 from iloemu import FaultPlan, HttpErrorRule
 from tests.services.scenario import assert_nothing_left
 
-ISCSI_SETTINGS = '*/bios/iscsi/settings'
+FAULTS = {
+    'iscsi-500': (FaultPlan(http_errors=(
+        HttpErrorRule('*/bios/iscsi/settings', 'PATCH'),)), 'iscsi'),
+    'unreachable': (FaultPlan(refuse_connections=True), 'power'),
+}
 
 
-@pytest.mark.parametrize('gen,boot_interface', [
-    (9, 'ilo-virtual-media'), (10, 'ilo-pxe')],
-    ids=['gen9-vmedia', 'gen10-pxe'])
-def test_ilo_fault_during_deploy(operator, gen, boot_interface):
-    op, password, name = operator(gen, 'fault-%d' % gen)
+@pytest.mark.parametrize('gen,boot_interface,fault', [
+    (9, 'ilo-virtual-media', 'iscsi-500'), (10, 'ilo-pxe', 'iscsi-500'),
+    (10, 'ilo-pxe', 'unreachable')],
+    ids=['gen9-vmedia-iscsi-500', 'gen10-pxe-iscsi-500',
+         'gen10-pxe-unreachable'])
+def test_ilo_fault_during_deploy(operator, gen, boot_interface, fault):
+    plan, word = FAULTS[fault]
+    op, password, name = operator(gen, '%s-%d' % (fault, gen))
     volume_id = op.volume(name)
     node_uuid = op.enroll(password, boot_interface, name)
     op.boot_volume(node_uuid, volume_id)
 
-    with op.ilo.faults_applied(FaultPlan(http_errors=(
-            HttpErrorRule(ISCSI_SETTINGS, 'PATCH'),))):
+    with op.ilo.faults_applied(plan):
         error = op.fails('node', 'deploy', node_uuid, '--wait', '300')
     node = op.node(node_uuid)
     assert node['provision_state'] == 'deploy failed'
-    assert 'iscsi' in (node['last_error'] or '').lower()
+    assert word in (node['last_error'] or '').lower()
     assert 'deploy failed' in error
     assert_nothing_left(op.ilo, None)
     with open(op.services.logs / 'refused.txt', 'a') as report:
-        report.write('ilo fault gen%d %s: volume %s after the failed '
+        report.write('%s gen%d %s: volume %s after the failed '
                      'deploy; last_error %s\n' % (
-                         gen, boot_interface,
+                         fault, gen, boot_interface,
                          op.cli.volume(volume_id)['status'],
                          node['last_error']))
 
