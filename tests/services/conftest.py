@@ -116,8 +116,12 @@ def remove_nodes(cli: 'Cli', uuids: List[str]) -> None:
 
 
 def remove_volumes(cli: 'Cli', ids: List[str]) -> None:
-    """``cinder delete`` (Cinder's default quota is 10 volumes)."""
+    """``cinder delete`` (Cinder's default quota is 10 volumes), also
+    of volumes still attached to nodes deleted in maintenance (their
+    state reset first: Cinder's word only)."""
     if ids:
+        cli.cinder('reset-state', '--state', 'available',
+                   '--attach-status', 'detached', *ids)
         cli.cinder('delete', *ids)
 
 
@@ -127,13 +131,8 @@ def fleet(services: Layout) -> Iterator[IloFleet]:
     # ports hold the MACs this run's iLOs have again.
     cli = Cli(services)
     remove_nodes(cli, [n['uuid'] for n in cli.baremetal('node', 'list')])
-    left = [line.split('|')[1].strip()
-            for line in cli.cinder('list').splitlines()[3:-1]]
-    if left:
-        # Attached to nodes deleted in maintenance: Cinder's word only.
-        cli.cinder('reset-state', '--state', 'available',
-                   '--attach-status', 'detached', *left)
-    remove_volumes(cli, left)
+    remove_volumes(cli, [line.split('|')[1].strip()
+                         for line in cli.cinder('list').splitlines()[3:-1]])
     fleet = IloFleet(services.pki, first_address=services.first_ilo)
     assert fleet.ca_file == services.ca_file
     fleet.start()
