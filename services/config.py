@@ -92,7 +92,9 @@ def cinder_conf(layout: Layout) -> str:
         'enabled_backends = %s' % BACKEND,
         '',
         '[database]',
-        'connection = sqlite:///%s' % files['database'],
+        # cinder-api and cinder-volume write the same file: wait for
+        # the other's lock up to a minute (pysqlite's default: 5 s).
+        'connection = sqlite:///%s?timeout=60' % files['database'],
         '',
         '[oslo_concurrency]',
         'lock_path = %s' % (files['state'] / 'locks'),
@@ -151,6 +153,9 @@ def ironic_conf(layout: Layout) -> str:
         'transport_url = %s' % layout.transport_url(),
         'my_ip = %s' % layout.address,
         'enabled_deploy_interfaces = iscsi',
+        '',
+        '[database]',
+        'connection = sqlite:///%s?timeout=60' % files.database,
         '',
         '[api]',
         'host_ip = %s' % layout.address,

@@ -37,6 +37,12 @@ OPTS = [cfg.StrOpt('sparse_file_dir',
 
 GIB = 1024 ** 3
 
+#: A volume type's extra spec: ``False`` exports its volumes without
+#: CHAP. Cinder's iSCSI target helpers always make CHAP credentials
+#: (``use_chap_auth`` is read by some vendor drivers only); the scope
+#: keeps the scheduler's capabilities filter from matching on it.
+CHAP_SPEC = 'sparse:chap'
+
 
 class SparseFileDriver(driver.VolumeDriver):
     """Volumes as sparse files; the target helper exports them."""
@@ -86,7 +92,28 @@ class SparseFileDriver(driver.VolumeDriver):
         return self.target_driver.ensure_export(
             context, volume, self.local_path(volume))
 
+    @staticmethod
+    def _chap(volume):
+        specs = volume.volume_type.extra_specs if volume.volume_type else {}
+        return str(specs.get(CHAP_SPEC, 'True')).lower() != 'false'
+
+    def _export_without_chap(self, context, volume):
+        """The helper's create_export with no CHAP account: the
+        ``provider_location`` of a target anyone may log in to."""
+        helper = self.target_driver
+        name = '%s%s' % (self.configuration.target_prefix, volume.name)
+        tid, lun = helper._get_target_and_lun(context, volume)
+        tid = helper.create_iscsi_target(
+            name, tid, lun, self.local_path(volume), None,
+            **helper._get_portals_config())
+        return helper._iscsi_location(
+            self.configuration.target_ip_address, tid, name, lun,
+            self.configuration.target_secondary_ip_addresses)
+
     def create_export(self, context, volume, connector):
+        if not self._chap(volume):
+            return {'provider_location': self._export_without_chap(
+                context, volume), 'provider_auth': None}
         export = self.target_driver.create_export(
             context, volume, self.local_path(volume))
         return {'provider_location': export['location'],

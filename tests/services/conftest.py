@@ -40,6 +40,8 @@ from iloemu.testing import forget_clients
 from services import run
 from services.layout import ROOT, Layout, default_folder
 
+pytest.register_assert_rewrite('tests.services.scenario')
+
 #: Seconds the services may take to come up (RabbitMQ alone: about 10).
 UP_TIMEOUT = 300
 #: ``volume target show`` of the 9.1.6 API includes Cinder's CHAP
@@ -105,8 +107,32 @@ def services() -> Iterator[Layout]:
         process.wait(timeout=120)
 
 
+def remove_nodes(cli: 'Cli', uuids: List[str]) -> None:
+    """``node maintenance set`` and ``node delete``, whatever their
+    state (a volume a deleted node held stays attached in Cinder)."""
+    for node_uuid in uuids:
+        cli.baremetal('node', 'maintenance', 'set', node_uuid, parse=False)
+        cli.baremetal('node', 'delete', node_uuid, parse=False)
+
+
+def remove_volumes(cli: 'Cli', ids: List[str]) -> None:
+    """``cinder delete`` (Cinder's default quota is 10 volumes), also
+    of volumes still attached to nodes deleted in maintenance (their
+    state reset first: Cinder's word only)."""
+    if ids:
+        cli.cinder('reset-state', '--state', 'available',
+                   '--attach-status', 'detached', *ids)
+        cli.cinder('delete', *ids)
+
+
 @pytest.fixture(scope='session')
 def fleet(services: Layout) -> Iterator[IloFleet]:
+    # Services left running keep the nodes of an earlier run, whose
+    # ports hold the MACs this run's iLOs have again.
+    cli = Cli(services)
+    remove_nodes(cli, [n['uuid'] for n in cli.baremetal('node', 'list')])
+    remove_volumes(cli, [line.split('|')[1].strip()
+                         for line in cli.cinder('list').splitlines()[3:-1]])
     fleet = IloFleet(services.pki, first_address=services.first_ilo)
     assert fleet.ca_file == services.ca_file
     fleet.start()
@@ -178,6 +204,28 @@ def cli(services: Layout) -> Cli:
     return Cli(services)
 
 
+@pytest.fixture
+def operator(cli: Cli, fleet: IloFleet, services: Layout):
+    """``operator(gen, name)``: an emulated iLO of generation ``gen``
+    and the :class:`tests.services.scenario.Operator` on it, its
+    password and ``name`` made unique; the nodes it enrolled are
+    deleted after the test."""
+    from harness.nodes import ilo_password, unique
+    from tests.services.scenario import Operator
+    made: List[Operator] = []
+
+    def make(gen: int, name: str):
+        password = ilo_password()
+        ilo = fleet.add(generation=gen, boot_mode='uefi', password=password)
+        name = unique(name + '-')
+        made.append(Operator(cli, services, ilo, name))
+        return made[-1], password, name
+
+    yield make
+    remove_nodes(cli, [n for op in made for n in op.nodes])
+    remove_volumes(cli, [v for op in made for v in op.volumes])
+
+
 def tgt_targets(layout: Layout) -> str:
     """What the services' tgtd exports (``tgtadm --op show``)."""
     return subprocess.run(
@@ -185,3 +233,18 @@ def tgt_targets(layout: Layout) -> str:
          'target'], capture_output=True, text=True, check=True,
         env={**os.environ, 'TGT_IPC_SOCKET': str(layout.tgt_socket)}
     ).stdout
+
+
+#: The volume type whose volumes the sparse driver exports without CHAP
+#: (``services/sparsedriver.py``, extra spec ``sparse:chap``).
+NO_CHAP_TYPE = 'no-chap'
+
+
+@pytest.fixture(scope='session')
+def no_chap_type(services: Layout) -> str:
+    """``cinder type-create`` once (services left running keep it)."""
+    cli = Cli(services)
+    if NO_CHAP_TYPE not in cli.cinder('type-list'):
+        cli.cinder('type-create', NO_CHAP_TYPE)
+        cli.cinder('type-key', NO_CHAP_TYPE, 'set', 'sparse:chap=False')
+    return NO_CHAP_TYPE
