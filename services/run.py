@@ -22,6 +22,7 @@ everything. Each service's output goes to ``logs/<name>.log``.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -29,6 +30,7 @@ import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -91,6 +93,20 @@ def ironic_conductor_up(layout: Layout) -> bool:
     body = get_json('%s/v1/drivers' % layout.urls()['ironic'],
                     {'X-OpenStack-Ironic-API-Version': '1.34'})
     return any(d.get('name') == 'ilo' for d in body.get('drivers', []))
+
+
+def write_ahead_log(database: Path) -> None:
+    """Put the SQLite file in WAL mode (kept in the file).
+
+    Two services write each file (cinder-api and cinder-volume; ironic's
+    API and conductor); in SQLite's default journal mode a reader that
+    starts to write while the other service writes gets "database is
+    locked" at once, whatever the busy timeout, and Cinder answers
+    HTTP 500 (seen under load). In WAL mode readers do not block
+    writers and a writer waits its busy timeout for the other.
+    """
+    with contextlib.closing(sqlite3.connect(str(database))) as db:
+        db.execute('PRAGMA journal_mode=WAL')
 
 
 def tgtd_binary(layout: Layout) -> str:
@@ -230,6 +246,7 @@ class Supervisor:
         self._once('cinder-db-sync', [cinder_bin / 'cinder-manage',
                                       '--config-file', conf, 'db', 'sync'],
                    env=env)
+        write_ahead_log(config.cinder_files(layout)['database'])
         self._start('cinder-api', [cinder_bin / 'cinder-api',
                                    '--config-file', conf],
                     lambda: answers(address, CINDER_PORT), env=env)
@@ -244,6 +261,7 @@ class Supervisor:
         self._once('ironic-dbsync', [ironic_bin / 'ironic-dbsync',
                                      '--config-file', ironic_conf,
                                      'create_schema'])
+        write_ahead_log(config.ironic_files(layout).database)
         self._start('ironic-api', [ironic_bin / 'ironic-api',
                                    '--config-file', ironic_conf],
                     lambda: answers(address, IRONIC_PORT))
