@@ -36,7 +36,7 @@ from typing import Any, Iterator, List
 import pytest
 
 from iloemu import IloFleet
-from iloemu.testing import forget_clients
+from iloemu.testing import running_fleet
 from services import run
 from services.layout import ROOT, Layout, default_folder
 
@@ -133,16 +133,9 @@ def fleet(services: Layout) -> Iterator[IloFleet]:
     remove_nodes(cli, [n['uuid'] for n in cli.baremetal('node', 'list')])
     remove_volumes(cli, [line.split('|')[1].strip()
                          for line in cli.cinder('list').splitlines()[3:-1]])
-    fleet = IloFleet(services.pki, first_address=services.first_ilo)
-    assert fleet.ca_file == services.ca_file
-    fleet.start()
-    try:
+    with running_fleet(services.pki, services.first_ilo) as fleet:
+        assert fleet.ca_file == services.ca_file
         yield fleet
-    finally:
-        try:
-            forget_clients()
-        finally:
-            fleet.close()
 
 
 class Cli:
