@@ -352,8 +352,8 @@ def _wait(result: BootResult, ilo: Any, options: BootOptions, out: Any,
     """Wait for the marker; print the console and the boot time."""
     backend = ilo.backend
     out('')
-    out('== %s: the VM boots (qemu TCG, OVMF; iPXE EFI as the firmware\'s '
-        'iSCSI initiator, fed what iLO holds) ==' % options.label)
+    out('== %s: the VM boots (qemu TCG, OVMF\'s own iSCSI initiator, '
+        'configured from what iLO holds) ==' % options.label)
     try:
         result.seconds = backend.wait_for_console(MARKER, options.timeout)
     except RealBootError as exc:
