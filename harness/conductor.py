@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping, Optional
 
 from ironic.common import config as ironic_config
 from ironic.common import context as ironic_context
@@ -39,17 +39,19 @@ from harness import config, database
 from harness.config import Layout
 
 
-def configure(layout: Layout, ca_file: Path, http_url: str,
-              debug: bool = True, power_wait: int = 1) -> None:
+def configure(layout: Layout, ca_file: Optional[Path], http_url: str,
+              debug: bool = True, power_wait: int = 1,
+              ilo: Optional[Mapping[str, Any]] = None) -> None:
     """Write the config, create the database, load the config.
 
     ``power_wait`` is ``[ilo]power_wait`` (an emulated server changes its
-    power at once: 0 will do). Once per process: oslo.config and ironic's
+    power at once: 0 will do); ``ilo``: other ``[ilo]`` options
+    (:func:`harness.config.config_text`). Once per process: oslo.config and ironic's
     DB engine are global.
 
     :raises harness.database.SetupError: if the schema cannot be created.
     """
-    config.write_config(layout, ca_file, http_url, debug, power_wait)
+    config.write_config(layout, ca_file, http_url, debug, power_wait, ilo)
     database.create_schema(layout)
     # What ironic.common.service.prepare_service does, without setting up
     # log handlers: where log records go is the caller's choice. A module

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any, Dict, Mapping, Optional
 
 HOST = 'iloemu-conductor'
 
@@ -56,12 +57,16 @@ class Layout:
         return self.root / 'state'
 
 
-def config_text(layout: Layout, ca_file: Path, http_url: str,
-                debug: bool = True, power_wait: int = 1) -> str:
+def config_text(layout: Layout, ca_file: Optional[Path], http_url: str,
+                debug: bool = True, power_wait: int = 1,
+                ilo: Optional[Mapping[str, Any]] = None) -> str:
     """The ``ironic.conf`` of an ``ilo`` conductor using ``layout``.
 
     ``power_wait`` is ``[ilo]power_wait``, the seconds between the checks
     of a power change (2 by default; an emulated server changes at once).
+    ``ca_file`` None: no ``[ilo]ca_file`` (each node's ``driver_info``
+    names its own). ``ilo``: other ``[ilo]`` options, over the defaults
+    (real servers need minutes of ``post_cycle_timeout``).
 
     >>> text = config_text(Layout(Path('/x')), Path('/x/ca.pem'),
     ...                    'http://127.0.0.1:8080')
@@ -69,7 +74,15 @@ def config_text(layout: Layout, ca_file: Path, http_url: str,
     True
     >>> 'connection = sqlite:////x/ironic.sqlite' in text
     True
+    >>> 'post_cycle_timeout = 900' in config_text(
+    ...     Layout(Path('/x')), None, 'http://h', ilo={'post_cycle_timeout':
+    ...                                                 900})
+    True
     """
+    options: Dict[str, Any] = {
+        # The POST cycle (series v2): an emulated POST takes 0.6 s.
+        'post_cycle_timeout': 30, 'post_cycle_poll_interval': 1}
+    options.update(ilo or {})
     return '\n'.join([
         '[DEFAULT]',
         'host = %s' % HOST,
@@ -118,24 +131,23 @@ def config_text(layout: Layout, ca_file: Path, http_url: str,
         'instance_master_path = %s' % (layout.state_path / 'master_images'),
         '',
         '[ilo]',
-        'ca_file = %s' % ca_file,
+        *(['ca_file = %s' % ca_file] if ca_file else []),
         'client_port = 443',
         'client_timeout = 60',
         'power_wait = %d' % power_wait,
         'use_web_server_for_images = True',
-        '# The POST cycle (series v2): an emulated POST takes 0.6 s.',
-        'post_cycle_timeout = 30',
-        'post_cycle_poll_interval = 1',
+        *['%s = %s' % item for item in sorted(options.items())],
         '',
     ])
 
 
-def write_config(layout: Layout, ca_file: Path, http_url: str,
-                 debug: bool = True, power_wait: int = 1) -> None:
+def write_config(layout: Layout, ca_file: Optional[Path], http_url: str,
+                 debug: bool = True, power_wait: int = 1,
+                 ilo: Optional[Mapping[str, Any]] = None) -> None:
     """Make the folders (the root 0700) and write ``ironic.conf``."""
     layout.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     layout.root.chmod(0o700)
     for folder in (layout.tftp_root, layout.http_root, layout.state_path):
         folder.mkdir(parents=True, exist_ok=True)
     layout.config_file.write_text(
-        config_text(layout, ca_file, http_url, debug, power_wait))
+        config_text(layout, ca_file, http_url, debug, power_wait, ilo))
