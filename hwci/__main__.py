@@ -27,7 +27,7 @@ import sys
 from typing import Optional, Sequence
 
 from hwci import guard
-from hwci.reader import ReadError, reader_for
+from hwci.reader import ReadError, close_clients, reader_for
 from hwci.targets import TargetsError, load
 
 
@@ -46,8 +46,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                           server.username, server.password, server.boot_mac,
                           len(server.iscsi_targets)))
             return 0
-        states = {server.name: guard.snapshot(reader_for(server))
-                  for server in targets.servers}
+        try:
+            states = {server.name: guard.snapshot(reader_for(server))
+                      for server in targets.servers}
+        finally:
+            close_clients()
     except (TargetsError, ReadError) as exc:
         print('hwci: error: %s' % exc, file=sys.stderr)
         return 2

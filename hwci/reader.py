@@ -236,6 +236,21 @@ class RedfishReader(Reader):
         return found
 
 
+def close_clients() -> None:
+    """Log proliantutils' cached Redfish clients out and empty its client
+    cache: an iLO holds a limited number of sessions, and a session left
+    open lasts 30 minutes."""
+    from proliantutils.ilo import client
+    for instance in list(client.IloClient._instances.values()):
+        sushy = getattr(getattr(instance, 'redfish', None), '_sushy', None)
+        if getattr(sushy, '_auth', None) is not None:
+            try:
+                sushy._auth.close()
+            except Exception:  # unreachable: the session times out
+                sushy._auth.reset_session_attrs()
+    client.IloClient._instances.clear()
+
+
 def reader_for(server: Server, timeout: float = 60) -> Reader:
     """The reader of the server's generation."""
     cls = RisReader if server.generation == 9 else RedfishReader

@@ -20,6 +20,10 @@ leaves one out):
 * ``functional``: patched ironic + proliantutils + emulated iLOs, run
   twice: step ``functional`` on the emulator's strict firmware model,
   step ``functional-lenient`` on its lenient one (both must pass);
+* ``hwci``: hardware mode (tests/hwci) against emulated iLOs started as
+  a separate process and reached only through a targets file; their
+  state after the run must equal their state before it
+  (:mod:`workbench.hwci`);
 * ``realboot``: qemu VMs boot through the patched ironic;
 * ``services``: RabbitMQ, Cinder, ironic's API and conductor started
   once, a node deployed from a Cinder volume with the ``openstack`` CLI;
@@ -33,18 +37,18 @@ import shutil
 from pathlib import Path
 from typing import Callable, List
 
-from workbench import git, lint, steps, suite, tree
+from workbench import git, hwci, lint, steps, suite, tree
 from workbench.errors import WorkbenchError
 from workbench.paths import Paths
 from workbench.venv import bin_path
 
-GROUPS = ("check", "lint", "project", "functional", "realboot",
+GROUPS = ("check", "lint", "project", "functional", "hwci", "realboot",
           "services", "unit", "gate", "each")
 # Groups that need the Debian packages of bindep.txt.
 NEEDS_DEPS = ("realboot", "services")
 # Folders of this project's own tests and packages (doctests).
 PROJECT_TARGETS = ("tests/unit", "workbench", "iloemu", "realboot",
-                   "harness", "demo", "benchmark", "services")
+                   "harness", "hwci", "demo", "benchmark", "services")
 # The steps of the functional group: one per emulator firmware model.
 FUNCTIONAL_STEPS = (("functional", "strict"),
                     ("functional-lenient", "lenient"))
@@ -68,7 +72,7 @@ def selected(only: str, left_out: List[str]) -> List[str]:
     """The groups to run, in their order.
 
     >>> selected('', ['realboot', 'services', 'each'])
-    ['check', 'lint', 'project', 'functional', 'unit', 'gate']
+    ['check', 'lint', 'project', 'functional', 'hwci', 'unit', 'gate']
     >>> selected('unit,check', [])
     ['check', 'unit']
     """
@@ -176,7 +180,8 @@ def run(paths: Paths, groups: List[str],
     pytest_steps += [("functional", step, ["tests/functional"],
                       ("--iloemu-firmware", model))
                      for step, model in FUNCTIONAL_STEPS]
-    pytest_steps += [("realboot", "realboot", ["tests/realboot"], ()),
+    pytest_steps += [("hwci", "hwci", ["tests/hwci"], ()),
+                     ("realboot", "realboot", ["tests/realboot"], ()),
                      ("services", "services", ["tests/services"], ())]
     tgtd_built = False
     for group, name, folders, extra in pytest_steps:
@@ -186,7 +191,11 @@ def run(paths: Paths, groups: List[str],
                 and not tgtd_built:
             build_patched_tgtd(paths, root, checks)
             tgtd_built = True
-        if group in groups:
+        if group == "hwci" and group in groups:
+            # Its own emulator process and targets file around pytest.
+            results.append(hwci.run_group(paths, root, checks))
+            print(results[-1].line(), flush=True)
+        elif group in groups:
             results.append(suite.run_pytest(paths, name, folders, root,
                                             extra))
             print(results[-1].line(), flush=True)

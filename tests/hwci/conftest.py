@@ -20,7 +20,8 @@ meets them (doc/hwci.md).
 * ``guard`` (session, autouse): each server's state is read before the
   first test and written back after the last, then read back and
   compared (:mod:`hwci.guard`); also after a failure, Ctrl-C or SIGTERM
-  (turned into KeyboardInterrupt, so pytest's teardown runs).
+  (turned into KeyboardInterrupt, the session told to stop, so pytest's
+  teardown runs).
 * ``conductor_layout`` (session): ironic configured once, ``[ilo]``
   timeouts from the file, each node's CA file in its ``driver_info``.
 * ``lab``: nodes on the servers (:class:`hwci.lab.HardwareLab`), deleted
@@ -48,7 +49,7 @@ from harness.logcheck import RecordCollector, find_leaks, leaking_loggers
 from harness.web import WebServer
 from hwci import guard as guarding
 from hwci.lab import HardwareLab, hardware_lab
-from hwci.reader import reader_for
+from hwci.reader import close_clients, reader_for
 from hwci.targets import (CONFIRM_ENV, TARGETS_ENV, Targets, TargetsError,
                           load)
 
@@ -111,10 +112,6 @@ def targets() -> Targets:
     return _TARGETS
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt('signal %d' % signum)
-
-
 @pytest.fixture(scope='session', autouse=True)
 def guard(request) -> Iterator[dict]:
     """Each server's state before the run; restored and read back after
@@ -122,14 +119,26 @@ def guard(request) -> Iterator[dict]:
     if _TARGETS is None:
         yield {}
         return
-    say = request.config.get_terminal_writer().line
+    capture = request.config.pluginmanager.getplugin('capturemanager')
+
+    def say(text):
+        with capture.global_and_fixture_disabled():
+            print('hwci: ' + text, flush=True)
+
     readers = [reader_for(s) for s in _TARGETS.servers]
     initial = {}
-    saved = signal.signal(signal.SIGTERM, _interrupt)
+
+    def interrupt(signum, frame):
+        # The session stops even if the code under test swallows the
+        # KeyboardInterrupt (ironic's workers record it as an error).
+        request.session.shouldstop = 'signal %d: restoring' % signum
+        raise KeyboardInterrupt('signal %d' % signum)
+
+    saved = signal.signal(signal.SIGTERM, interrupt)
     try:
         for reader in readers:
             initial[reader.server.name] = guarding.snapshot(reader)
-            say('hwci: %s: state recorded' % reader.server.name)
+            say('%s: state recorded' % reader.server.name)
         yield initial
     finally:
         failed = []
@@ -138,10 +147,10 @@ def guard(request) -> Iterator[dict]:
                 continue
             try:
                 guarding.restore(reader, initial[reader.server.name],
-                                 _TARGETS.timeouts,
-                                 lambda text: say('hwci: ' + text))
+                                 _TARGETS.timeouts, say)
             except Exception as exc:  # every server gets its restore
                 failed.append('%s: %s' % (type(exc).__name__, exc))
+        close_clients()
         signal.signal(signal.SIGTERM, saved)
         assert not failed, 'servers not restored: ' + '; '.join(failed)
 
