@@ -46,8 +46,8 @@ def configure(layout: Layout, ca_file: Optional[Path], http_url: str,
 
     ``power_wait`` is ``[ilo]power_wait`` (an emulated server changes its
     power at once: 0 will do); ``ilo``: other ``[ilo]`` options
-    (:func:`harness.config.config_text`). Once per process: oslo.config and ironic's
-    DB engine are global.
+    (:func:`harness.config.config_text`). Once per process: oslo.config
+    and ironic's DB engine are global.
 
     :raises harness.database.SetupError: if the schema cannot be created.
     """

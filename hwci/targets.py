@@ -38,11 +38,12 @@ repr, str and error); each may come from a file (``password_file``,
 (Secret(), '9c:b6:54:00:00:01', 900)
 >>> 'Twelve' in repr(targets) or 'not-shown' in repr(targets)
 False
->>> parse({'servers': [dict(yaml.safe_load(text)['servers'][0],
-...                         generation=8)]})
-Traceback (most recent call last):
-...
-hwci.targets.TargetsError: servers[0].generation: 9 or 10, not 8
+>>> try:
+...     parse({'servers': [dict(yaml.safe_load(text)['servers'][0],
+...                             generation=8)]})
+... except TargetsError as error:
+...     print(error)
+servers[0].generation: 9 or 10, not 8
 """
 from __future__ import annotations
 

@@ -18,9 +18,10 @@ their own, on this process's /24 of loopback block ``hwci``
 CI's would name real servers; the hardware-mode tests (``tests/hwci``)
 reach them through it only, over HTTPS. Around the run, ``python -m hwci
 snapshot`` reads every server's state: the state after must equal the
-state before (one check). The emulator stops whatever happens: at the
-end, on Ctrl-C, and when the workbench dies (the kernel's parent-death
-signal).
+state before (one check). With ``HWCI_TARGETS`` set, the same runs on
+the real servers that file names, without the emulator. The emulator
+stops whatever happens: at the end, on Ctrl-C, and when the workbench
+dies (the kernel's parent-death signal).
 """
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ from workbench.errors import WorkbenchError
 from workbench.paths import Paths
 from workbench.venv import bin_path
 
-#: Seconds the emulator may take to start and print its servers.
-START_TIMEOUT = 60
+#: The targets file of real servers (tox -e hwci); unset: the emulator.
+TARGETS_ENV = 'HWCI_TARGETS'
 _PR_SET_PDEATHSIG = 1
 
 
@@ -77,7 +78,9 @@ def targets_file(config: Dict[str, Any], password_file: Path,
     >>> t = targets_file(emulator_config('127.96.0'), Path('/p'),
     ...                  Path('/c'), Path('/ca'))
     >>> [(s['name'], s['boot_mac']) for s in t['servers']]
-    [('emulated-gen9', '9c:b6:54:96:02:01'), ('emulated-gen10', '9c:b6:54:96:03:01')]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('emulated-gen9', '9c:b6:54:96:02:01'),
+     ('emulated-gen10', '9c:b6:54:96:03:01')]
     """
     servers = []
     for spec in config['servers']:
@@ -169,23 +172,36 @@ def snapshot(paths: Paths, targets: Path, root: Path) -> Any:
 
 def run_group(paths: Paths, root: Path, checks: suite.Result
               ) -> suite.Result:
-    """Start the emulator, run tests/hwci through a targets file, check
-    that every server's state came back; stop the emulator."""
+    """Run tests/hwci through a targets file, checking that every
+    server's state came back.
+
+    The file is ``HWCI_TARGETS`` when set (real servers: ``tox -e hwci``;
+    the tests refuse to start without ``HWCI_CONFIRM=yes``); otherwise
+    the emulator is started for the run and stopped after it.
+    """
+    real = os.environ.get(TARGETS_ENV)
     folder = paths.build / 'hwci'
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700, parents=True)
-    print('[hwci] start: python -m iloemu (Gen9, Gen10) as a separate '
-          'process, tests/hwci through a targets file', flush=True)
-    process, data, _ = start_emulator(paths, folder, root)
-    try:
-        targets = folder / 'targets.yaml'
+    process = None
+    if real:
+        print('[hwci] start: the servers of %s (%s)' % (real, TARGETS_ENV),
+              flush=True)
+        targets, extra = Path(real), ()
+    else:
+        print('[hwci] start: python -m iloemu (Gen9, Gen10) as a separate '
+              'process, tests/hwci through a targets file', flush=True)
+        process, data, _ = start_emulator(paths, folder, root)
+        targets, extra = folder / 'targets.yaml', ('--hw-confirm',)
         targets.write_text(json.dumps(data, indent=1))
+    try:
         before = snapshot(paths, targets, root)
         result = suite.run_pytest(paths, 'hwci', ['tests/hwci'], root, (
-            '--hw-targets', str(targets), '--hw-confirm'))
+            '--hw-targets', str(targets), *extra))
         after = snapshot(paths, targets, root)
     finally:
-        stop_emulator(process)
+        if process is not None:
+            stop_emulator(process)
     changed = sorted(name for name in before if before[name] != after.get(
         name))
     print('[hwci] state after the run: %s' % (
