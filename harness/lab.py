@@ -54,16 +54,14 @@ class Enrolled:
                 if nic.mac not in self.spec.macs]
 
 
-class Lab:
-    """Emulated iLOs of ``fleet`` and nodes on them, acting with
-    ``context``; ``firmware`` picks the emulator's firmware model of the
-    iLOs it adds ('strict' or 'lenient'; None: the emulator's default)."""
+class ConductorLab:
+    """Nodes enrolled for one test (or the demo), acting with
+    ``context`` through ironic's conductor manager, with a Cinder stub;
+    the nodes' secrets are kept in :attr:`secrets` (for the log check).
+    :class:`Lab` puts them on emulated iLOs, ``hwci.lab`` on real ones."""
 
-    def __init__(self, fleet: Any, context: Any,
-                 firmware: Optional[str] = None) -> None:
-        self.fleet = fleet
+    def __init__(self, context: Any) -> None:
         self.context = context
-        self.firmware = firmware
         self.secrets: List[str] = []
         self._nodes: List[str] = []
         self.cinder = provision.CinderStub()
@@ -75,6 +73,29 @@ class Lab:
         if self._conductor is None:
             self._conductor = provision.Conductor(self.context)
         return self._conductor
+
+    def info(self, node: Any) -> Dict[str, Any]:
+        """The node's driver_internal_info as the database holds it."""
+        return dict(conductor.reload(self.context,
+                                     node.uuid).driver_internal_info)
+
+    def destroy_all(self) -> None:
+        """Delete the nodes this lab enrolled."""
+        for node_uuid in self._nodes:
+            conductor.destroy(self.context, node_uuid)
+        self._nodes.clear()
+
+
+class Lab(ConductorLab):
+    """Emulated iLOs of ``fleet`` and nodes on them, acting with
+    ``context``; ``firmware`` picks the emulator's firmware model of the
+    iLOs it adds ('strict' or 'lenient'; None: the emulator's default)."""
+
+    def __init__(self, fleet: Any, context: Any,
+                 firmware: Optional[str] = None) -> None:
+        super().__init__(context)
+        self.fleet = fleet
+        self.firmware = firmware
 
     def ilo(self, generation: int, boot_mode: str = 'uefi',
             **settings: Any) -> Any:
@@ -167,17 +188,6 @@ class Lab:
         with node.ilo.operation(label):
             with conductor.task(self.context, node.uuid, label) as task:
                 return step(task)
-
-    def info(self, node: Enrolled) -> Dict[str, Any]:
-        """The node's driver_internal_info as the database holds it."""
-        return dict(conductor.reload(self.context,
-                                     node.uuid).driver_internal_info)
-
-    def destroy_all(self) -> None:
-        """Delete the nodes this lab enrolled."""
-        for node_uuid in self._nodes:
-            conductor.destroy(self.context, node_uuid)
-        self._nodes.clear()
 
 
 @contextlib.contextmanager

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
-from harness import conductor, nodes, provision
+from harness import conductor, nodes
+from harness.lab import ConductorLab
 from harness.nodes import NodeSpec, VolumeSpec
 from hwci.reader import Reader, reader_for
 from hwci.targets import Server, Targets
@@ -41,24 +42,14 @@ class Node:
     volume: Optional[VolumeSpec]
 
 
-class HardwareLab:
+class HardwareLab(ConductorLab):
     """Nodes on the servers of ``targets``, acting with ``context``."""
 
     def __init__(self, targets: Targets, context: Any) -> None:
+        super().__init__(context)
         self.targets = targets
-        self.context = context
-        self.secrets: List[str] = targets.secrets()
-        self.cinder = provision.CinderStub()
-        self._conductor: Optional[provision.Conductor] = None
+        self.secrets += targets.secrets()
         self._readers: Dict[str, Reader] = {}
-        self._nodes: List[str] = []
-
-    @property
-    def conductor(self) -> provision.Conductor:
-        """ironic's conductor manager, made on first use."""
-        if self._conductor is None:
-            self._conductor = provision.Conductor(self.context)
-        return self._conductor
 
     def reader(self, server: Server) -> Reader:
         """The HTTPS reader of ``server`` (one per server)."""
@@ -124,17 +115,6 @@ class HardwareLab:
         """``step(task)`` under an exclusive lock on the node."""
         with conductor.task(self.context, node.uuid) as task:
             return step(task)
-
-    def info(self, node: Node) -> Dict[str, Any]:
-        """The node's driver_internal_info as the database holds it."""
-        return dict(conductor.reload(self.context,
-                                     node.uuid).driver_internal_info)
-
-    def destroy_all(self) -> None:
-        """Delete the nodes this lab enrolled."""
-        for node_uuid in self._nodes:
-            conductor.destroy(self.context, node_uuid)
-        self._nodes.clear()
 
 
 @contextlib.contextmanager

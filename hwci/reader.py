@@ -150,9 +150,15 @@ class Reader:
         return {entry['iSCSINicSource']: entry.get(self.ISCSI_KEYS.option)
                 for entry in body.get(self.ISCSI_KEYS.sources, [])}
 
+    def ports(self, body: Dict[str, Any]) -> List[Tuple[str, str]]:
+        """(MAC, UEFI device path) of the NIC ports of a member of
+        :attr:`NICS`."""
+        raise NotImplementedError
+
     def nic_ports(self) -> Dict[str, str]:
         """MAC (lower case) -> the NIC port's UEFI device path."""
-        raise NotImplementedError
+        return {mac.lower(): path for member in self.members(self.NICS)
+                for mac, path in self.ports(self.get(member))}
 
     def nic_source(self, mac: str) -> str:
         """The ``NicBoot<N>`` BIOS name of the NIC with ``mac``.
@@ -205,13 +211,9 @@ class RisReader(Reader):
         return [m['href'] for m in
                 self.get(path).get('links', {}).get('Member', [])]
 
-    def nic_ports(self) -> Dict[str, str]:
-        found = {}
-        for adapter in self.members(self.NICS):
-            for port in self.get(adapter).get('PhysicalPorts', []):
-                found[port['MacAddress'].lower()] = port.get(
-                    'UEFIDevicePath')
-        return found
+    def ports(self, body: Dict[str, Any]) -> List[Tuple[str, str]]:
+        return [(port['MacAddress'], port.get('UEFIDevicePath'))
+                for port in body.get('PhysicalPorts', [])]
 
 
 class RedfishReader(Reader):
@@ -228,12 +230,8 @@ class RedfishReader(Reader):
     def members(self, path: str) -> List[str]:
         return [m['@odata.id'] for m in self.get(path).get('Members', [])]
 
-    def nic_ports(self) -> Dict[str, str]:
-        found = {}
-        for member in self.members(self.NICS):
-            nic = self.get(member)
-            found[nic['MACAddress'].lower()] = nic.get('UefiDevicePath')
-        return found
+    def ports(self, body: Dict[str, Any]) -> List[Tuple[str, str]]:
+        return [(body['MACAddress'], body.get('UefiDevicePath'))]
 
 
 def close_clients() -> None:

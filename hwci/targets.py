@@ -89,16 +89,6 @@ class IscsiTarget:
     chap_user: Optional[str] = None
     chap_secret: Optional[Secret] = None
 
-    @property
-    def address(self) -> str:
-        """The portal's address."""
-        return self.portal.rsplit(':', 1)[0]
-
-    @property
-    def port(self) -> int:
-        """The portal's TCP port."""
-        return int(self.portal.rsplit(':', 1)[1])
-
 
 @dataclasses.dataclass(frozen=True)
 class Server:
