@@ -134,6 +134,9 @@ def _fake_results(monkeypatch, failing=(), models=None):
     monkeypatch.setattr(testrun, "worktree", lambda *a: None)
     monkeypatch.setattr(testrun, "build_patched_tgtd",
                         lambda paths, root, checks: ran.append("tgtbuild"))
+    monkeypatch.setattr(testrun.hwci, "run_group",
+                        lambda paths, root, checks: run_pytest(
+                            paths, "hwci", ["tests/hwci"], root))
     return ran
 
 
@@ -169,7 +172,7 @@ def test_no_group_options_leave_groups_out(ws, monkeypatch, capsys):
     assert ws.wb("test", "--no-build", "--no-check", "--no-realboot",
                  "--no-each", "--no-gate") == 0
     assert ran == ["l", "project", "functional", "functional-lenient",
-                   "tgtbuild", "services", "unit"]
+                   "hwci", "tgtbuild", "services", "unit"]
 
 
 def test_unknown_group_is_one_line(ws, capsys):
