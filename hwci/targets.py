@@ -61,8 +61,9 @@ TARGETS_ENV = 'HWCI_TARGETS'
 CONFIRM_ENV = 'HWCI_CONFIRM'
 _MAC = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
 _IQN = re.compile(r'^(iqn\.|eui\.|naa\.)\S{1,219}$')
-#: What tells that a server booted from its target (only 'none' is built).
-BOOT_CHECKS = ('none',)
+#: What tells that a server booted from its target: nothing, or the
+#: target's session list (``sessions_command``) naming its initiator.
+BOOT_CHECKS = ('none', 'sessions')
 
 
 class TargetsError(Exception):
@@ -104,6 +105,8 @@ class Server:
     iscsi_targets: Tuple[IscsiTarget, ...] = ()
     initiator_iqn: Optional[str] = None
     boot_check: str = 'none'
+    #: argv run on the CI runner that lists the target's sessions.
+    sessions_command: Tuple[str, ...] = ()
 
     def target(self, chap: bool) -> Optional[IscsiTarget]:
         """The first target with CHAP (or without), None if there is none."""
@@ -123,6 +126,7 @@ class Timeouts:
     post_poll: float = 10    # [ilo]post_cycle_poll_interval
     power_wait: int = 2      # [ilo]power_wait
     restore: int = 1200      # the restore's own POST cycle
+    boot_check: int = 900    # until the session appears (or is gone)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -221,7 +225,34 @@ def _iscsi_target(data: Any, where: str) -> IscsiTarget:
 
 _SERVER_KEYS = ('name', 'address', 'username', 'generation', 'boot_mac')
 _SERVER_OPTIONAL = ('password', 'password_file', 'ca_file', 'iscsi_targets',
-                    'initiator_iqn', 'boot_check')
+                    'initiator_iqn', 'boot_check', 'sessions_command')
+
+
+def _boot_check(data: Mapping[str, Any], where: str
+                ) -> Tuple[str, Tuple[str, ...]]:
+    """(boot_check, sessions_command): ``sessions`` needs the command
+    (a list of strings) and the initiator name the target's ACL knows."""
+    boot_check = data.get('boot_check', 'none')
+    if boot_check not in BOOT_CHECKS:
+        raise _fail(where + '.boot_check', 'one of %s' % ', '.join(
+            BOOT_CHECKS))
+    command = data.get('sessions_command')
+    if boot_check != 'sessions':
+        if command is not None:
+            raise _fail(where + '.sessions_command',
+                        'only with boot_check: sessions')
+        return boot_check, ()
+    for key in ('sessions_command', 'initiator_iqn'):
+        if key not in data:
+            raise _fail('%s.%s' % (where, key),
+                        'missing (boot_check: sessions needs it)')
+    if not isinstance(command, list) or not command:
+        raise _fail(where + '.sessions_command', 'a non-empty list of '
+                    'strings (argv, e.g. [tgtadm, --lld, iscsi, --op, show,'
+                    ' --mode, conn, --tid, "1"])')
+    return boot_check, tuple(
+        _text(arg, '%s.sessions_command[%d]' % (where, n))
+        for n, arg in enumerate(command))
 
 
 def _server(data: Any, where: str) -> Server:
@@ -240,10 +271,7 @@ def _server(data: Any, where: str) -> Server:
     targets = data.get('iscsi_targets', [])
     if not isinstance(targets, list):
         raise _fail(where + '.iscsi_targets', 'a list')
-    boot_check = data.get('boot_check', 'none')
-    if boot_check not in BOOT_CHECKS:
-        raise _fail(where + '.boot_check', 'one of %s' % ', '.join(
-            BOOT_CHECKS))
+    boot_check, command = _boot_check(data, where)
     initiator = data.get('initiator_iqn')
     if initiator is not None and not _IQN.match(_text(
             initiator, where + '.initiator_iqn')):
@@ -254,7 +282,8 @@ def _server(data: Any, where: str) -> Server:
         _text(data['username'], where + '.username'),
         _secret(data, where, 'password'), ca_file, generation, mac,
         tuple(_iscsi_target(t, '%s.iscsi_targets[%d]' % (where, n))
-              for n, t in enumerate(targets)), initiator, boot_check)
+              for n, t in enumerate(targets)), initiator, boot_check,
+        command)
 
 
 def _timeouts(data: Any) -> Timeouts:

@@ -33,7 +33,7 @@ from ironic import objects
 
 from harness.logcheck import secret_free
 from harness.provision import ValidationFailed
-from hwci import guard
+from hwci import bootcheck, guard
 
 INTERFACES = ('ilo-pxe', 'ilo-virtual-media')
 #: get_persistent_boot_device after an iSCSI boot target is set: Gen10
@@ -143,6 +143,41 @@ def test_deploy_and_tear_down(lab, targets, server, iface, chap):
     assert not {TARGET_KEY, MACS_KEY} & set(lab.info(node))
 
 
+def _booting(server):
+    if server.boot_check == 'none':
+        pytest.skip('targets file: %s has boot_check: none' % server.name)
+    return server
+
+
+@pytest.mark.parametrize('chap', [True, False], ids=['chap', 'nochap'])
+def test_boots_from_its_target(lab, targets, server, chap):
+    """boot_check sessions: after a deploy through the conductor, the
+    target's session list names the node's initiator (the server's
+    firmware logged in: it boots from the volume); after the tear down
+    (power off) it no longer does."""
+    server = _booting(server)
+    volume = _volume(lab, server, chap)
+    times = targets.timeouts
+    node = lab.enroll(server, INTERFACES[0], volume)
+
+    deployed = lab.deploy(node)
+    assert (deployed.provision_state, deployed.last_error) == (
+        'active', None)
+    shown = bootcheck.wait_for_session(
+        server, node.spec.initiator_iqn, True, times.boot_check,
+        times.post_poll, lab.secrets)
+    assert bootcheck.names_initiator(shown, node.spec.initiator_iqn)
+
+    undeployed = lab.tear_down(node)
+    assert (undeployed.provision_state, undeployed.last_error) == (
+        'available', None)
+    assert guard.snapshot(lab.reader(server)).power == 'OFF'
+    gone = bootcheck.wait_for_session(
+        server, node.spec.initiator_iqn, False, times.boot_check,
+        times.post_poll, lab.secrets)
+    assert not bootcheck.names_initiator(gone, node.spec.initiator_iqn)
+
+
 #: Deploys refused at validation: (volume, boot MAC PXE enabled, the
 #: boot interface's reason).
 REFUSALS = {
@@ -188,9 +223,6 @@ NOT_ON_HARDWARE = {
     'without the iScsi link)',
     'b12-secret-echoed': 'emulator only: fault injection (an iLO that '
     'repeats the CHAP secret)',
-    'boot-check': 'not built: the targets file has no boot check '
-    "(boot_check: none); reading a marker over iLO's virtual serial port "
-    'or the target\'s session list is future work (doc/hwci.md)',
 }
 
 

@@ -64,6 +64,10 @@ def test_example_file_parses_with_its_secret_files(tmp_path, monkeypatch):
     targets_file.write_text(yaml.safe_dump(data))
     targets = load(targets_file)
     assert [s.generation for s in targets.servers] == [9, 10]
+    assert targets.servers[0].boot_check == 'sessions'
+    assert targets.servers[0].sessions_command[2:] == (
+        'tgtadm', '--lld', 'iscsi', '--op', 'show', '--mode', 'conn',
+        '--tid', '1')
     assert targets.servers[0].password.value == PASSWORD
     assert PASSWORD not in repr(targets) and SECRET not in repr(targets)
     assert SECRET in targets.secrets()
@@ -76,6 +80,18 @@ def test_example_file_parses_with_its_secret_files(tmp_path, monkeypatch):
     ({'ca_file': '/nonexistent/ca.pem'}, 'servers[0].ca_file'),
     ({'boot_check': 'serial'}, 'servers[0].boot_check'),
     ({'password_file': '/x'}, 'servers[0]: give exactly one of password'),
+    ({'boot_check': 'sessions', 'initiator_iqn': 'iqn.x:h'},
+     'servers[0].sessions_command: missing'),
+    ({'boot_check': 'sessions', 'sessions_command': ['tgtadm']},
+     'servers[0].initiator_iqn: missing'),
+    ({'boot_check': 'sessions', 'initiator_iqn': 'iqn.x:h',
+      'sessions_command': 'tgtadm --op show'},
+     'servers[0].sessions_command: a non-empty list'),
+    ({'boot_check': 'sessions', 'initiator_iqn': 'iqn.x:h',
+      'sessions_command': ['tgtadm', 1]},
+     'servers[0].sessions_command[1]: a non-empty string'),
+    ({'sessions_command': ['tgtadm']},
+     'servers[0].sessions_command: only with boot_check: sessions'),
     ({'iscsi_targets': [{'portal': '[2001:db8::1]:3260', 'iqn': 'iqn.x:y',
                          'lun': 1}]}, 'iscsi_targets[0].portal'),
     ({'iscsi_targets': [{'portal': '192.0.2.1:3260', 'iqn': 'iqn.x:y',
@@ -83,7 +99,9 @@ def test_example_file_parses_with_its_secret_files(tmp_path, monkeypatch):
                                             'secret': 'Eleven-char'}}]},
      'iscsi_targets[0].chap.secret: 12 to 16'),
 ], ids=['generation', 'mac', 'unknown', 'ca-file', 'boot-check',
-        'two-passwords', 'ipv6-portal', 'short-secret'])
+        'two-passwords', 'sessions-no-command', 'sessions-no-initiator',
+        'sessions-command-string', 'sessions-command-number',
+        'command-without-sessions', 'ipv6-portal', 'short-secret'])
 def test_bad_key_is_named(change, named):
     assert named in _error({'servers': [_server(**change)]})
 
