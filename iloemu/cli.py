@@ -30,8 +30,10 @@ from pathlib import Path
 import signal
 import sys
 import threading
-from typing import Any, Dict, List, Mapping, Optional, Sequence, TextIO
+from typing import (Any, Callable, Dict, List, Mapping, Optional, Sequence,
+                    TextIO)
 
+from iloemu.backends.base import Backend
 from iloemu.config import ServerSpec
 from iloemu.errors import ConfigError, IloEmuError
 from iloemu.manager import IloFleet
@@ -131,18 +133,23 @@ def describe(fleet: IloFleet) -> str:
     return '\n'.join(lines)
 
 
-def run(argv: Sequence[str], out: TextIO,
-        environ: Mapping[str, str]) -> None:
-    """Start the fleet, print it, serve until interrupted."""
+def run(argv: Sequence[str], out: TextIO, environ: Mapping[str, str],
+        backend: Optional[Callable[[ServerSpec], Backend]] = None) -> None:
+    """Start the fleet, print it, serve until interrupted.
+
+    ``backend``: what runs behind every server (a factory for
+    ``IloFleet.add``; None: the fake backend), for a caller that puts a
+    real machine behind the servers.
+    """
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format='%(asctime)s %(name)s %(message)s')
     fleet = IloFleet(args.directory, first_address=args.first_address)
     for settings in server_settings(args, environ):
         if 'address' in settings:
-            fleet.add(ServerSpec.from_mapping(settings))
+            fleet.add(ServerSpec.from_mapping(settings), backend)
         else:
-            fleet.add(**settings)
+            fleet.add(backend=backend, **settings)
     with fleet:
         print(describe(fleet), file=out, flush=True)
         if not args.no_wait:

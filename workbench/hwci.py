@@ -14,13 +14,17 @@
 Emulated iLOs (a Gen9 and a Gen10) run as their own process,
 ``python -m iloemu`` with a JSON config, a password file and a CA of
 their own, on this process's /24 of loopback block ``hwci``
-(127.96.0.0/12, iloemu's ``addresses``). A targets file names them as a
+(127.96.0.0/12, iloemu's ``addresses``). A third, a Gen10 with a real
+qemu VM behind it, runs as another process (``python -m
+realboot.iloserve``) with a tgtd serving the UEFI LUN it boots through
+its firmware's own initiator: its ``boot_check: sessions`` reads that
+tgtd's connection list with ``tgtadm``. A targets file names them as a
 CI's would name real servers; the hardware-mode tests (``tests/hwci``)
 reach them through it only, over HTTPS. Around the run, ``python -m hwci
 snapshot`` reads every server's state: the state after must equal the
 state before (one check). With ``HWCI_TARGETS`` set, the same runs on
-the real servers that file names, without the emulator. The emulator
-stops whatever happens: at the end, on Ctrl-C, and when the workbench
+the real servers that file names, without the emulator. The emulators
+stop whatever happens: at the end, on Ctrl-C, and when the workbench
 dies (the kernel's parent-death signal).
 """
 from __future__ import annotations
@@ -98,8 +102,51 @@ def targets_file(config: Dict[str, Any], password_file: Path,
                                     'secret_file': str(chap_file)}},
                 {'portal': '192.0.2.10:3260', 'iqn': volume, 'lun': 1}]})
     return {'timeouts': {'post_cycle': 30, 'post_poll': 0.5,
-                         'power_wait': 1, 'restore': 60},
+                         'power_wait': 1, 'restore': 60, 'boot_check': 300},
             'servers': servers}
+
+
+#: The LUN the qemu-backed server boots, and its only initiator.
+BOOT_VOLUME = 'iqn.2010-10.org.openstack:volume-hwci-boot'
+BOOT_INITIATOR = 'iqn.2017-11.org.example.hwci:qemu-gen10'
+
+
+def booting_config(prefix: str) -> Dict[str, Any]:
+    """The server with a qemu VM behind it: Gen10, host 4, two NICs.
+
+    >>> booting_config('127.96.3')['address']
+    '127.96.3.4'
+    """
+    return {'address': '%s.4' % prefix, 'generation': 10,
+            'firmware': 'strict',
+            'nics': [{'mac': '9c:b6:54:96:04:%02x' % port}
+                     for port in (1, 2)]}
+
+
+def booting_server(spec: Dict[str, Any], target: Dict[str, Any],
+                   password_file: Path, ca_file: Path) -> Dict[str, Any]:
+    """Its targets file entry: the served LUN (no CHAP: OVMF's SHA-256
+    CHAP needs the patched tgtd), its initiator, ``boot_check:
+    sessions`` with tgtadm's connection list of that tgtd.
+
+    >>> entry = booting_server(booting_config('127.96.0'), {
+    ...     'portal': '127.0.0.1:3261', 'iqn': BOOT_VOLUME, 'lun': 1,
+    ...     'control_port': 5000}, Path('/p'), Path('/ca'))
+    >>> ' '.join(entry['sessions_command'])
+    'tgtadm -C 5000 --lld iscsi --op show --mode conn --tid 1'
+    """
+    return {
+        'name': 'qemu-gen10', 'address': spec['address'],
+        'username': 'Administrator', 'password_file': str(password_file),
+        'ca_file': str(ca_file), 'generation': spec['generation'],
+        'boot_mac': spec['nics'][0]['mac'],
+        'initiator_iqn': BOOT_INITIATOR,
+        'iscsi_targets': [{'portal': target['portal'], 'iqn': target['iqn'],
+                           'lun': target['lun']}],
+        'boot_check': 'sessions',
+        'sessions_command': ['tgtadm', '-C', str(target['control_port']),
+                             '--lld', 'iscsi', '--op', 'show', '--mode',
+                             'conn', '--tid', '1']}
 
 
 def _die_with_parent() -> None:
@@ -112,6 +159,27 @@ def _secret_file(path: Path, value: str) -> Path:
     path.write_text(value + '\n')
     path.chmod(0o600)
     return path
+
+
+def _start(root: Path, argv: List[str], label: str, count: int
+           ) -> Tuple[subprocess.Popen, List[str]]:
+    """Start ``argv``; wait for its first ``count`` lines (printed).
+
+    :raises WorkbenchError: if it ends first.
+    """
+    process = subprocess.Popen(
+        argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, preexec_fn=_die_with_parent)
+    lines: List[str] = []
+    while len(lines) < count:
+        line = process.stdout.readline() if process.stdout else ''
+        if not line:
+            stop_emulator(process)
+            raise WorkbenchError('%s did not start: %s' % (
+                ' '.join(argv[1:3]), ''.join(lines)[-2000:]))
+        lines.append(line)
+        print('[hwci] %s: %s' % (label, line.rstrip()), flush=True)
+    return process, lines
 
 
 def start_emulator(paths: Paths, folder: Path, root: Path
@@ -128,22 +196,37 @@ def start_emulator(paths: Paths, folder: Path, root: Path
     chap = _secret_file(folder / 'chap-secret',
                         'Chap-' + secrets.token_hex(5))
     pki = folder / 'pki'
-    process = subprocess.Popen(
-        [str(bin_path(paths, 'python')), '-m', 'iloemu', '--config',
-         str(folder / 'iloemu.json'), '--password-file', str(password),
-         '--directory', str(pki)], cwd=root, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent)
-    lines: List[str] = []
-    while len(lines) < 1 + len(config['servers']):
-        line = process.stdout.readline() if process.stdout else ''
-        if not line:
-            stop_emulator(process)
-            raise WorkbenchError('python -m iloemu did not start: %s'
-                                 % ''.join(lines)[-2000:])
-        lines.append(line)
-        print('[hwci] iloemu: ' + line.rstrip(), flush=True)
+    process, _ = _start(root, [
+        str(bin_path(paths, 'python')), '-m', 'iloemu', '--config',
+        str(folder / 'iloemu.json'), '--password-file', str(password),
+        '--directory', str(pki)], 'iloemu', 1 + len(config['servers']))
     ca_file = pki / 'iloemu-ca.pem'
     return process, targets_file(config, password, chap, ca_file), ca_file
+
+
+def start_booting_server(paths: Paths, folder: Path, root: Path
+                         ) -> Tuple[subprocess.Popen, Dict[str, Any]]:
+    """Start ``python -m realboot.iloserve``: one Gen10 iLO with a qemu
+    VM behind it and a tgtd serving its UEFI LUN (its own CA, the same
+    password file as the emulator's).
+
+    :returns: the process and the server's entry of the targets file.
+    :raises WorkbenchError: if it does not come up.
+    """
+    spec = booting_config(subnet(os.getpid()))
+    (folder / 'iloserve.json').write_text(json.dumps(
+        {'servers': [spec]}, indent=1))
+    pki = folder / 'pki-qemu'
+    process, lines = _start(root, [
+        str(bin_path(paths, 'python')), '-m', 'realboot.iloserve',
+        '--volume-iqn', BOOT_VOLUME, '--initiator', BOOT_INITIATOR,
+        '--work', str(folder / 'qemu'), '--', '--config',
+        str(folder / 'iloserve.json'), '--password-file',
+        str(folder / 'ilo-password'), '--directory', str(pki)],
+        'iloserve', 3)
+    return process, booting_server(spec, json.loads(lines[0]),
+                                   folder / 'ilo-password',
+                                   pki / 'iloemu-ca.pem')
 
 
 def stop_emulator(process: subprocess.Popen) -> None:
@@ -183,15 +266,26 @@ def run_group(paths: Paths, root: Path, checks: suite.Result
     folder = paths.build / 'hwci'
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700, parents=True)
-    process = None
+    processes: List[subprocess.Popen] = []
     if real:
         print('[hwci] start: the servers of %s (%s)' % (real, TARGETS_ENV),
               flush=True)
         targets, extra = Path(real), ()
     else:
-        print('[hwci] start: python -m iloemu (Gen9, Gen10) as a separate '
-              'process, tests/hwci through a targets file', flush=True)
-        process, data, _ = start_emulator(paths, folder, root)
+        print('[hwci] start: python -m iloemu (Gen9, Gen10) and python -m '
+              'realboot.iloserve (Gen10, a qemu VM and a tgtd behind it) as '
+              'separate processes, tests/hwci through a targets file',
+              flush=True)
+        try:
+            process, data, _ = start_emulator(paths, folder, root)
+            processes.append(process)
+            process, booting = start_booting_server(paths, folder, root)
+            processes.append(process)
+        except BaseException:
+            for process in processes:
+                stop_emulator(process)
+            raise
+        data['servers'].append(booting)
         targets, extra = folder / 'targets.yaml', ('--hw-confirm',)
         targets.write_text(json.dumps(data, indent=1))
     try:
@@ -200,7 +294,7 @@ def run_group(paths: Paths, root: Path, checks: suite.Result
             '--hw-targets', str(targets), *extra))
         after = snapshot(paths, targets, root)
     finally:
-        if process is not None:
+        for process in processes:
             stop_emulator(process)
     changed = sorted(name for name in before if before[name] != after.get(
         name))
