@@ -14,5 +14,6 @@
 
 :mod:`hwci.targets` reads the file, :mod:`hwci.reader` reads a server
 back over HTTPS, :mod:`hwci.guard` records and restores each server's
-state, :mod:`hwci.lab` deploys and tears down through ironic's conductor.
+state, :mod:`hwci.lab` deploys and tears down through ironic's conductor,
+:mod:`hwci.bootcheck` tells a boot from the target's session list.
 """
