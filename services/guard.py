@@ -139,6 +139,20 @@ class Guard:
         self.children[name] = process
         return process
 
+    def stop_one(self, name: str, signum: int = signal.SIGTERM) -> int:
+        """Stop the child ``name`` on purpose: ``signum`` to its group
+        (SIGKILL after the grace time), then SIGKILL to what the leader
+        left in it; it is no longer a child. Its exit code."""
+        process = self.children.pop(name)
+        _signal(process.pid, signum, group=True)
+        try:
+            process.wait(timeout=self.grace)
+        except subprocess.TimeoutExpired:
+            _signal(process.pid, signal.SIGKILL, group=True)
+            process.wait()
+        _signal(process.pid, signal.SIGKILL, group=True)
+        return process.returncode
+
     def exited(self) -> Dict[str, int]:
         """Children that have exited, with their exit codes."""
         return {name: p.returncode for name, p in self.children.items()
