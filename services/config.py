@@ -186,6 +186,16 @@ def ironic_conf(layout: Layout) -> str:
         # over (default 180 s): the takeover test waits for it.
         'sync_local_state_interval = 5',
         '',
+        '[oslo_messaging_rabbit]',
+        # While RabbitMQ is down, ironic-api retries publishing a request
+        # until it is back (ironic 9.1.6's RPC client sets no retry
+        # limit). Non-durable queues are gone with RabbitMQ's restart
+        # until the conductor reconnects and declares them again: a
+        # request published before would be dropped, and answered by
+        # a timeout after rpc_response_timeout. Durable ones keep it for
+        # the conductor, whichever reconnects first.
+        'amqp_durable_queues = true',
+        '',
         '[cinder]',
         'url = %s' % layout.urls()['cinder'],
         'auth_type = admin_token',
