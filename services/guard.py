@@ -29,6 +29,10 @@ sure nothing is left:
   :func:`die_with_parent` the kernel sends the supervisor SIGTERM
   (``PR_SET_PDEATHSIG``), and the orderly stop runs.
 
+A child stopped on purpose (:meth:`Guard.stop_one`, an outage test) is
+no longer a child; started again with :meth:`Guard.start`, it is one
+as before, marked and in its own group.
+
 Linux only (``/proc``, ``prctl``).
 """
 from __future__ import annotations
