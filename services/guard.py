@@ -143,11 +143,10 @@ class Guard:
         self.children[name] = process
         return process
 
-    def stop_one(self, name: str, signum: int = signal.SIGTERM) -> int:
-        """Stop the child ``name`` on purpose: ``signum`` to its group
-        (SIGKILL after the grace time), then SIGKILL to what the leader
-        left in it; it is no longer a child. Its exit code."""
-        process = self.children.pop(name)
+    def _end(self, process: subprocess.Popen, signum: int) -> int:
+        """``signum`` to the group of ``process`` (SIGKILL after the
+        grace time), then SIGKILL to what the leader left in it; its
+        exit code."""
         _signal(process.pid, signum, group=True)
         try:
             process.wait(timeout=self.grace)
@@ -157,6 +156,11 @@ class Guard:
         _signal(process.pid, signal.SIGKILL, group=True)
         return process.returncode
 
+    def stop_one(self, name: str, signum: int = signal.SIGTERM) -> int:
+        """Stop the child ``name`` on purpose (``signum``, see
+        :meth:`_end`); it is no longer a child. Its exit code."""
+        return self._end(self.children.pop(name), signum)
+
     def exited(self) -> Dict[str, int]:
         """Children that have exited, with their exit codes."""
         return {name: p.returncode for name, p in self.children.items()
@@ -165,15 +169,8 @@ class Guard:
     def stop(self) -> None:
         """Stop every child (newest first), then sweep the marked ones,
         then let the watcher go."""
-        for name, process in reversed(list(self.children.items())):
-            _signal(process.pid, signal.SIGTERM, group=True)
-            try:
-                process.wait(timeout=self.grace)
-            except subprocess.TimeoutExpired:
-                _signal(process.pid, signal.SIGKILL, group=True)
-                process.wait()
-            # What the group leader left in its group.
-            _signal(process.pid, signal.SIGKILL, group=True)
+        for process in reversed(list(self.children.values())):
+            self._end(process, signal.SIGTERM)
         sweep(self.token)
         if self._pipe is not None:
             os.close(self._pipe)
