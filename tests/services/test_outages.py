@@ -236,7 +236,7 @@ def test_conductor_killed_during_deploy(operator, outage, services):
     # The iLO takes the iSCSI settings and holds its answer: the
     # conductor is killed while it waits for it.
     hold = FaultPlan(delays=(DelayRule(
-        30, '*/bios/iscsi/settings', 'PATCH', times=1, after=True),))
+        60, '*/bios/iscsi/settings', 'PATCH', times=1, after=True),))
 
     with op.ilo.faults_applied(hold):
         op.baremetal('node', 'deploy', node_uuid, parse=False)
