@@ -133,6 +133,17 @@ def ironic_files(layout: Layout) -> harness_config.Layout:
     return harness_config.Layout(layout.root / 'ironic')
 
 
+def conductor_host_conf(host: str) -> str:
+    """A second ``--config-file`` of ironic-conductor: another
+    ``[DEFAULT]host``, so that a restarted conductor is another one and
+    takes the nodes of the first over.
+
+    >>> conductor_host_conf('other')
+    '[DEFAULT]\\nhost = other\\n'
+    """
+    return '[DEFAULT]\nhost = %s\n' % host
+
+
 def ironic_conf(layout: Layout) -> str:
     """``ironic.conf`` of ironic-api and ironic-conductor: the harness's
     settings, then the services' (later sections win in oslo.config).
@@ -153,6 +164,12 @@ def ironic_conf(layout: Layout) -> str:
         'transport_url = %s' % layout.transport_url(),
         'my_ip = %s' % layout.address,
         'enabled_deploy_interfaces = iscsi',
+        # The API sends a node's requests to the conductor its hash ring
+        # names, and rebuilds the ring from the database only this often
+        # (default 180 s): after another conductor took the nodes over
+        # (tests/services/test_outages.py), the API would send to the
+        # stopped one's topic until then.
+        'hash_ring_reset_interval = 5',
         '',
         '[database]',
         'connection = sqlite:///%s?timeout=60' % files.database,
@@ -164,6 +181,20 @@ def ironic_conf(layout: Layout) -> str:
         '',
         '[conductor]',
         'automated_clean = false',
+        # How often a conductor looks for active nodes that its hash
+        # ring gives it and another conductor deployed, to take them
+        # over (default 180 s): the takeover test waits for it.
+        'sync_local_state_interval = 5',
+        '',
+        '[oslo_messaging_rabbit]',
+        # While RabbitMQ is down, ironic-api retries publishing a request
+        # until it is back (ironic 9.1.6's RPC client sets no retry
+        # limit). Non-durable queues are gone with RabbitMQ's restart
+        # until the conductor reconnects and declares them again: a
+        # request published before would be dropped, and answered by
+        # a timeout after rpc_response_timeout. Durable ones keep it for
+        # the conductor, whichever reconnects first.
+        'amqp_durable_queues = true',
         '',
         '[cinder]',
         'url = %s' % layout.urls()['cinder'],

@@ -29,6 +29,10 @@ sure nothing is left:
   :func:`die_with_parent` the kernel sends the supervisor SIGTERM
   (``PR_SET_PDEATHSIG``), and the orderly stop runs.
 
+A child stopped on purpose (:meth:`Guard.stop_one`, an outage test) is
+no longer a child; started again with :meth:`Guard.start`, it is one
+as before, marked and in its own group.
+
 Linux only (``/proc``, ``prctl``).
 """
 from __future__ import annotations
@@ -139,6 +143,24 @@ class Guard:
         self.children[name] = process
         return process
 
+    def _end(self, process: subprocess.Popen, signum: int) -> int:
+        """``signum`` to the group of ``process`` (SIGKILL after the
+        grace time), then SIGKILL to what the leader left in it; its
+        exit code."""
+        _signal(process.pid, signum, group=True)
+        try:
+            process.wait(timeout=self.grace)
+        except subprocess.TimeoutExpired:
+            _signal(process.pid, signal.SIGKILL, group=True)
+            process.wait()
+        _signal(process.pid, signal.SIGKILL, group=True)
+        return process.returncode
+
+    def stop_one(self, name: str, signum: int = signal.SIGTERM) -> int:
+        """Stop the child ``name`` on purpose (``signum``, see
+        :meth:`_end`); it is no longer a child. Its exit code."""
+        return self._end(self.children.pop(name), signum)
+
     def exited(self) -> Dict[str, int]:
         """Children that have exited, with their exit codes."""
         return {name: p.returncode for name, p in self.children.items()
@@ -147,15 +169,8 @@ class Guard:
     def stop(self) -> None:
         """Stop every child (newest first), then sweep the marked ones,
         then let the watcher go."""
-        for name, process in reversed(list(self.children.items())):
-            _signal(process.pid, signal.SIGTERM, group=True)
-            try:
-                process.wait(timeout=self.grace)
-            except subprocess.TimeoutExpired:
-                _signal(process.pid, signal.SIGKILL, group=True)
-                process.wait()
-            # What the group leader left in its group.
-            _signal(process.pid, signal.SIGKILL, group=True)
+        for process in reversed(list(self.children.values())):
+            self._end(process, signal.SIGTERM)
         sweep(self.token)
         if self._pipe is not None:
             os.close(self._pipe)

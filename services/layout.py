@@ -87,6 +87,11 @@ class Layout:
         return self.root / 'state.json'
 
     @property
+    def control_socket(self) -> Path:
+        """Where ``up`` takes requests to stop or start one service."""
+        return self.root / 'control.sock'
+
+    @property
     def pki(self) -> Path:
         """The emulated iLOs' CA: ironic's ``[ilo]ca_file`` is here."""
         return self.folder('pki')

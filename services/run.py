@@ -36,15 +36,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, NamedTuple, Optional
 
-from services import config, install
+from services import config, control, install
 from services.guard import Guard, die_with_parent
 from services.layout import (AMQP_PORT, CINDER_PORT, IRONIC_PORT,
                              ISCSI_PORT, Layout)
 
 #: Seconds a service may take to answer.
 START_TIMEOUT = 120.0
+#: What ironic-conductor logs once it has registered, cleared the
+#: reservations of its host and started its periodic tasks.
+CONDUCTOR_STARTED = 'Successfully started conductor with hostname'
 
 
 class ServiceError(Exception):
@@ -116,8 +119,21 @@ def tgtd_binary(layout: Layout) -> str:
     return str(built) if built.is_file() else '/usr/sbin/tgtd'
 
 
+class Spec(NamedTuple):
+    """How a service was started, to start it again."""
+
+    argv: List[str]
+    ready: Callable[[], bool]
+    env: Optional[Dict[str, str]]
+
+
 class Supervisor:
-    """The running services of one :class:`Layout`."""
+    """The running services of one :class:`Layout`.
+
+    Besides starting and stopping them all, it stops one service on
+    purpose (:meth:`stop_one`: an outage; the others keep running) and
+    starts it again (:meth:`start_one`), under its guard as before.
+    """
 
     def __init__(self, layout: Layout,
                  out: Callable[[str], None] = print) -> None:
@@ -127,7 +143,10 @@ class Supervisor:
         self.guard = Guard(self.token)
         self.ports = {'epmd': free_port(), 'erlang_dist': free_port()}
         self.timings: Dict[str, float] = {}
+        self.specs: Dict[str, Spec] = {}
+        self.stopped: Dict[str, int] = {}
         self._logs: List = []
+        self._log_start: Dict[str, int] = {}
 
     # -- files ---------------------------------------------------------
     def _fresh(self) -> None:
@@ -152,10 +171,18 @@ class Supervisor:
         (rabbit / 'enabled_plugins').write_text('[].\n')
         self.layout.tgt_socket.parent.mkdir(parents=True, exist_ok=True)
 
-    def _log(self, name: str):
-        log = open(self.layout.logs / ('%s.log' % name), 'w')
+    def _log(self, name: str, mode: str = 'w'):
+        """The log of ``name``; ``mode`` ``a`` for a restart."""
+        log = open(self.layout.logs / ('%s.log' % name), mode)
+        self._log_start[name] = log.tell()
         self._logs.append(log)
         return log
+
+    def logged(self, name: str, text: str) -> bool:
+        """Whether ``name`` logged ``text`` since its last start."""
+        with open(self.layout.logs / ('%s.log' % name), 'rb') as log:
+            log.seek(self._log_start.get(name, 0))
+            return text.encode() in log.read()
 
     # -- environments ---------------------------------------------------
     def _rabbit_env(self) -> Dict[str, str]:
@@ -205,9 +232,11 @@ class Supervisor:
         self.out('[services] %s: up in %.1f s' % (name, self.timings[name]))
 
     def _start(self, name: str, argv: List[str], ready: Callable[[], bool],
-               env: Optional[Dict[str, str]] = None) -> None:
+               env: Optional[Dict[str, str]] = None,
+               log_mode: str = 'w') -> None:
         start = time.monotonic()
-        self.guard.start(name, argv, self._log(name), env=env,
+        self.specs.setdefault(name, Spec(argv, ready, env))
+        self.guard.start(name, argv, self._log(name, log_mode), env=env,
                          cwd=self.layout.root)
         self._wait(name, ready, start)
 
@@ -267,7 +296,75 @@ class Supervisor:
                     lambda: answers(address, IRONIC_PORT))
         self._start('ironic-conductor', [ironic_bin / 'ironic-conductor',
                                          '--config-file', ironic_conf],
-                    lambda: ironic_conductor_up(layout))
+                    lambda: (ironic_conductor_up(layout) and self.logged(
+                        'ironic-conductor', CONDUCTOR_STARTED)))
+
+    # -- one service -----------------------------------------------------
+    def stop_one(self, name: str, kill: bool = False) -> int:
+        """Stop ``name`` on purpose (SIGTERM, or SIGKILL with ``kill``);
+        the others keep running. Its exit code.
+
+        :raises ServiceError: if it does not run.
+        """
+        if name not in self.guard.children:
+            raise ServiceError('%s does not run (running: %s)' % (
+                name, ', '.join(self.guard.children) or 'none'))
+        code = self.guard.stop_one(
+            name, signal.SIGKILL if kill else signal.SIGTERM)
+        self.stopped[name] = code
+        self.out('[services] %s: %s on purpose (exit %s)' % (
+            name, 'killed' if kill else 'stopped', code))
+        self.write_state()
+        return code
+
+    def start_one(self, name: str, host: Optional[str] = None) -> float:
+        """Start ``name`` again as it was started, its log appended to;
+        return once it answers (seconds taken). ``host``: ironic-conductor
+        only, its ``[DEFAULT]host`` (another conductor: a takeover).
+
+        :raises ServiceError: if it runs, is unknown, or does not answer.
+        """
+        if name in self.guard.children:
+            raise ServiceError('%s runs already' % name)
+        if name not in self.specs:
+            raise ServiceError('no service %s (services: %s)' % (
+                name, ', '.join(self.specs)))
+        spec = self.specs[name]
+        argv = list(spec.argv)
+        if host is not None:
+            if name != 'ironic-conductor':
+                raise ServiceError('host= is for ironic-conductor only')
+            extra = config.ironic_files(self.layout).root / 'host.conf'
+            extra.write_text(config.conductor_host_conf(host))
+            argv += ['--config-file', extra]
+        self._start(name, argv, spec.ready, spec.env, log_mode='a')
+        self.stopped.pop(name, None)
+        self.write_state()
+        return self.timings[name]
+
+    def handle(self, words: List[str]) -> str:
+        """A control request: ``stop NAME [kill]``, ``start NAME
+        [host=HOST]``, ``status``; the answer's text.
+
+        :raises control.ControlError: for a request it cannot carry out.
+        """
+        try:
+            if words[:1] == ['status']:
+                return 'running %s; stopped %s' % (
+                    ','.join(self.guard.children) or '-',
+                    ','.join(self.stopped) or '-')
+            if len(words) in (2, 3) and words[0] == 'stop' and (
+                    words[2:] in ([], ['kill'])):
+                code = self.stop_one(words[1], kill=words[2:] == ['kill'])
+                return '%s stopped (exit %s)' % (words[1], code)
+            if len(words) in (2, 3) and words[0] == 'start' and all(
+                    w.startswith('host=') for w in words[2:]):
+                host = words[2][5:] if words[2:] else None
+                took = self.start_one(words[1], host)
+                return '%s up in %.1f s' % (words[1], took)
+        except ServiceError as error:
+            raise control.ControlError(str(error))
+        raise control.ControlError('unknown request: %s' % ' '.join(words))
 
     def write_state(self) -> None:
         state = {'pid': os.getpid(), 'token': self.token,
@@ -277,6 +374,7 @@ class Supervisor:
                  'first_ilo': self.layout.first_ilo,
                  'services': {name: p.pid for name, p in
                               self.guard.children.items()},
+                 'stopped': sorted(self.stopped),
                  'timings': self.timings}
         self.layout.state_file.write_text(json.dumps(state, indent=1))
 
@@ -286,10 +384,12 @@ class Supervisor:
         finally:
             for log in self._logs:
                 log.close()
-            try:
-                self.layout.state_file.unlink()
-            except FileNotFoundError:
-                pass
+            for path in (self.layout.state_file,
+                         self.layout.control_socket):
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
 
 
 class _Stop(Exception):
@@ -311,12 +411,15 @@ def up(layout: Layout, with_parent: bool = False,
     supervisor = Supervisor(layout, out)
     supervisor.guard.start_watcher()
     started = time.monotonic()
+    stack = contextlib.ExitStack()
     try:
         try:
             supervisor.start_all()
         except ServiceError as error:
             out('[services] error: %s' % error)
             return 1
+        listener = stack.enter_context(contextlib.closing(
+            control.listen(layout.control_socket)))
         supervisor.write_state()
         out('[services] up in %.1f s on %s: ironic %s, cinder %s '
             '(state: %s)' % (time.monotonic() - started, layout.address,
@@ -329,13 +432,14 @@ def up(layout: Layout, with_parent: bool = False,
                 out('[services] error: exited: %s' % ', '.join(
                     '%s (%s)' % item for item in sorted(dead.items())))
                 return 1
-            time.sleep(1)
+            control.serve(listener, supervisor.handle, timeout=1)
     except (KeyboardInterrupt, _Stop) as why:
         out('[services] stopping (%s)' % (why or 'Ctrl-C'))
         return 0
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stack.close()
         supervisor.stop()
         out('[services] down')
 
@@ -398,6 +502,8 @@ def status(layout: Layout, out: Callable[[str], None] = print) -> int:
         alive = Path('/proc/%d' % pid).exists()
         out('  %-17s pid %-7d %s' % (name, pid,
                                      'running' if alive else 'GONE'))
+    for name in state.get('stopped', []):
+        out('  %-17s stopped on purpose (start-one %s)' % (name, name))
     out('  cinder-volume up: %s; ironic conductor with ilo: %s' % (
         cinder_volume_up(layout), ironic_conductor_up(layout)))
     sizes = memory_mib(state['token'])
@@ -405,6 +511,19 @@ def status(layout: Layout, out: Callable[[str], None] = print) -> int:
         '%s %.0f' % item for item in sorted(sizes.items())),
         sum(sizes.values())))
     return 0
+
+
+def one(layout: Layout, words: List[str],
+        out: Callable[[str], None] = print) -> int:
+    """Ask the running supervisor to ``stop`` or ``start`` one service
+    (:meth:`Supervisor.handle`); print its answer."""
+    if read_state(layout) is None:
+        out('[services] not running')
+        return 1
+    answer = control.request(layout.control_socket, words,
+                             timeout=START_TIMEOUT + 30)
+    out('[services] %s' % answer)
+    return 0 if answer.startswith('ok ') else 1
 
 
 def detach(layout: Layout, out: Callable[[str], None] = print) -> int:

@@ -196,7 +196,7 @@ COMMANDS: Dict[str, Tuple[Command, str]] = {
     "bench": (do_bench, "build both variants, then run python -m "
               "benchmark with the other arguments"),
     "services": (do_services, "real RabbitMQ, Cinder and ironic services: "
-                 "python -m services up|down|status"),
+                 "python -m services up|down|status|stop-one|start-one"),
     "deps": (do_deps, "install the missing Debian packages of bindep.txt"),
 }
 # Commands that write the build folder: one at a time.

@@ -64,6 +64,12 @@ def mask(text: str) -> str:
     return _SECRET.sub(r'\1***', text)
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        'markers', 'serial: runs alone, never concurrently with another '
+        'test (it stops and starts services the others use)')
+
+
 def pytest_collection_modifyitems(items) -> None:
     for item in items:
         item.add_marker(pytest.mark.filterwarnings('ignore'))

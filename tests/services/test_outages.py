@@ -1,0 +1,257 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Outages of the services themselves, and a conductor takeover.
+
+A service is stopped on purpose with ``python -m services stop-one``
+(the others keep running) and started again with ``start-one``, as an
+operator's service manager would:
+
+* Cinder's API down when ``node deploy`` runs: the deploy fails on the
+  attach, the node is not left deploying, nothing is enabled on the
+  iLO; Cinder back, ``undeploy`` gives the node and volume back;
+* RabbitMQ down: ``node deploy`` waits, as ironic-api does: ironic
+  9.1.6 retries publishing the request until RabbitMQ is back, with no
+  bound and no error (base behaviour, see doc/services.md); meanwhile
+  the node stays ``available`` and the iLO gets no write; RabbitMQ
+  back, the request reaches the conductor and the deploy succeeds;
+* the conductor stopped while a node is active and started as another
+  host: the new conductor takes the node over without writing to the
+  iLO, the attempt stays enabled, the instance boots as before;
+* the conductor killed (SIGKILL) while the deploy waits for the iLO's
+  answer to the iSCSI settings: started again, it fails the deploy
+  ("can't be resumed"), and ``undeploy`` clears what the iLO got.
+
+Each test changes the set of services that the others use: all are
+``serial`` (never run concurrently with another test), and the
+``outage`` fixture starts again whatever a test left stopped.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import Iterator, List
+
+import pytest
+
+from iloemu import DelayRule, FaultPlan
+from services import run
+from services.layout import ROOT, Layout
+from tests.services.scenario import assert_nothing_left, enabled_attempts
+
+pytestmark = pytest.mark.serial
+
+#: The host of the conductor that takes the nodes over.
+OTHER_HOST = 'services-takeover'
+#: Seconds to wait for something the conductor logs.
+LOG_WAIT = 120
+#: Seconds RabbitMQ stays down while ``node deploy`` waits.
+RABBITMQ_DOWN = 20
+
+
+class Outage:
+    """``python -m services stop-one`` / ``start-one``, as typed."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.restart_conductor = False
+
+    def _one(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, '-m', 'services', *args], cwd=ROOT,
+            capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def stop(self, name: str, kill: bool = False) -> str:
+        return self._one('stop-one', name, *(['--kill'] if kill else []))
+
+    def start(self, name: str, host: str = '') -> str:
+        self.restart_conductor = bool(host)
+        return self._one('start-one', name,
+                         *(['--host', host] if host else []))
+
+    def restore(self) -> None:
+        """Every service started again, the conductor on its own host."""
+        state = run.read_state(self.layout) or {}
+        for name in state.get('stopped', []):
+            self._one('start-one', name)
+        if self.restart_conductor:
+            self._one('stop-one', 'ironic-conductor')
+            self._one('start-one', 'ironic-conductor')
+
+
+@pytest.fixture
+def outage(services: Layout) -> Iterator[Outage]:
+    control = Outage(services)
+    try:
+        yield control
+    finally:
+        control.restore()
+
+
+def writes(ilo, since: int) -> List[str]:
+    """The requests after the ``since``-th that may change the iLO: all
+    but GETs and RIBCL (the emulator's RIBCL answers GET_* commands
+    only)."""
+    return ['%s %s' % (r.method, r.path) for r in ilo.log.records[since:]
+            if r.method != 'GET' and r.protocol != 'ribcl']
+
+
+def wait_logged(layout: Layout, text: str) -> str:
+    """The conductor's log line with ``text``, once there."""
+    deadline = time.monotonic() + LOG_WAIT
+    while True:
+        log = (layout.logs / 'ironic-conductor.log').read_text()
+        lines = [line for line in log.splitlines() if text in line]
+        if lines or time.monotonic() > deadline:
+            return (lines or [''])[-1]
+        time.sleep(1)
+
+
+def report(layout: Layout, line: str) -> None:
+    with open(layout.logs / 'outages.txt', 'a') as out:
+        out.write(line + '\n')
+
+
+def undeploy_failed(op, node_uuid: str, volume_id: str) -> None:
+    """``undeploy`` of a failed deploy: node and volume available,
+    nothing of the tenant enabled on the iLO."""
+    op.baremetal('node', 'undeploy', node_uuid, '--wait', '300',
+                 parse=False)
+    node = op.node(node_uuid)
+    assert (node['provision_state'], node['last_error']) == (
+        'available', None)
+    assert op.cli.wait_volume(volume_id, 'available')['status'] == \
+        'available'
+    assert_nothing_left(op.ilo, None)
+
+
+def test_cinder_down_at_deploy(operator, outage, services):
+    op, password, name = operator(10, 'cinder-down')
+    volume_id = op.volume(name)
+    node_uuid = op.enroll(password, 'ilo-pxe', name)
+    op.boot_volume(node_uuid, volume_id)
+
+    outage.stop('cinder-api')
+    start = time.monotonic()
+    error = op.fails('node', 'deploy', node_uuid, '--wait', '300')
+    took = time.monotonic() - start
+    node = op.node(node_uuid)
+    assert node['provision_state'] == 'deploy failed'
+    assert 'deploy failed' in error
+    # ironic 9.1.6 names the volume's URL in Cinder, not Cinder itself.
+    assert 'Unable to establish connection to %s/volumes/%s' % (
+        services.urls()['cinder'], volume_id) in node['last_error']
+    assert enabled_attempts(op.ilo) == {}
+    report(services, 'cinder-api down: deploy failed in %.1f s: %s' % (
+        took, node['last_error']))
+
+    outage.start('cinder-api')
+    undeploy_failed(op, node_uuid, volume_id)
+
+
+def test_rabbitmq_down_at_deploy(operator, outage, services, cli):
+    op, password, name = operator(9, 'rabbit-down')
+    volume_id = op.volume(name)
+    node_uuid = op.enroll(password, 'ilo-virtual-media', name)
+    op.boot_volume(node_uuid, volume_id)
+    requests = len(op.ilo.log.records)
+
+    outage.stop('rabbitmq')
+    deploy = subprocess.Popen(
+        [str(cli.bin / 'openstack'), '--os-auth-type', 'none',
+         '--os-endpoint', services.urls()['ironic'], 'baremetal', 'node',
+         'deploy', node_uuid, '--wait', '300'],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(RABBITMQ_DOWN)
+        waiting = deploy.poll() is None
+        node = op.node(node_uuid)
+        held = writes(op.ilo, requests)
+        outage.start('rabbitmq')
+        start = time.monotonic()
+        output = deploy.communicate(timeout=400)[0]
+    finally:
+        deploy.kill()
+        deploy.wait()
+    report(services, 'rabbitmq down %d s: node deploy --wait still '
+           'waiting: %s, node %s; rabbitmq back: it returned %d %.1f s '
+           'later' % (RABBITMQ_DOWN, waiting, node['provision_state'],
+                      deploy.returncode, time.monotonic() - start))
+    assert waiting
+    assert (node['provision_state'], node['target_provision_state'],
+            node['last_error']) == ('available', None, None)
+    assert held == []
+    assert deploy.returncode == 0, output
+    node = op.node(node_uuid)
+    assert (node['provision_state'], node['last_error']) == (
+        'active', None)
+    op.undeploy(node_uuid, volume_id, op.tenant(node_uuid))
+
+
+def test_takeover_of_an_active_node(operator, outage, services):
+    op, password, name = operator(10, 'takeover')
+    volume_id = op.volume(name)
+    node_uuid = op.enroll(password, 'ilo-pxe', name)
+    op.boot_volume(node_uuid, volume_id)
+    tenant = op.deploy(node_uuid)
+    attempts = enabled_attempts(op.ilo)
+    requests = len(op.ilo.log.records)
+
+    outage.stop('ironic-conductor')
+    start = time.monotonic()
+    outage.start('ironic-conductor', OTHER_HOST)
+    line = wait_logged(services, 'Node %s boots from the iSCSI boot '
+                       'target that ironic has set in iLO' % node_uuid)
+    report(services, 'takeover by %s %.1f s after its start: %d iLO '
+           'requests, writes %s' % (
+               OTHER_HOST, time.monotonic() - start,
+               len(op.ilo.log.records) - requests,
+               writes(op.ilo, requests)))
+    assert 'taken over as it is' in line
+    assert writes(op.ilo, requests) == []
+    node = op.node(node_uuid)
+    assert (node['provision_state'], node['last_error']) == (
+        'active', None)
+    assert enabled_attempts(op.ilo) == attempts
+    op.undeploy(node_uuid, volume_id, tenant)
+
+
+def test_conductor_killed_during_deploy(operator, outage, services):
+    op, password, name = operator(9, 'conductor-killed')
+    volume_id = op.volume(name)
+    node_uuid = op.enroll(password, 'ilo-virtual-media', name)
+    op.boot_volume(node_uuid, volume_id)
+    # The iLO takes the iSCSI settings and holds its answer: the
+    # conductor is killed while it waits for it.
+    hold = FaultPlan(delays=(DelayRule(
+        60, '*/bios/iscsi/settings', 'PATCH', times=1, after=True),))
+
+    with op.ilo.faults_applied(hold):
+        op.baremetal('node', 'deploy', node_uuid, parse=False)
+        deadline = time.monotonic() + LOG_WAIT
+        while not enabled_attempts(op.ilo) and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert list(enabled_attempts(op.ilo)) == [op.ilo.spec.nics[0].mac]
+        outage.stop('ironic-conductor', kill=True)
+    assert op.node(node_uuid)['provision_state'] == 'deploying'
+    outage.start('ironic-conductor')
+
+    node = op.node(node_uuid)
+    assert node['provision_state'] == 'deploy failed'
+    assert "can't be resumed" in node['last_error']
+    report(services, 'conductor killed during deploy: %s; volume %s' % (
+        node['last_error'], op.cli.volume(volume_id)['status']))
+    undeploy_failed(op, node_uuid, volume_id)
