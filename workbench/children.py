@@ -9,17 +9,21 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 # License for the specific language governing permissions and limitations
 # under the License.
-"""The demo and the benchmark, run as child processes of the workbench.
+"""The demo, the benchmark and the services, run as child processes of
+the workbench.
 
-The workbench imports neither: it runs ``python -m demo`` or ``python -m
-benchmark`` in the build's venv (where this project is installed, so no
-PYTHONPATH is needed) and hands them the arguments it was given.
+The workbench imports none of them: it runs ``python -m demo``, ``python
+-m benchmark`` or ``python -m services`` in the build's venv (where this
+project is installed, so no PYTHONPATH is needed) and hands them the
+arguments it was given.
 """
 from __future__ import annotations
 
+import contextlib
 import subprocess
+import threading
 from pathlib import Path
-from typing import List, Sequence
+from typing import Iterator, List, Optional, Sequence
 
 from workbench.paths import Paths
 from workbench.venv import bin_path
@@ -44,6 +48,48 @@ def services_command(paths: Paths, args: Sequence[str] = ()) -> List[str]:
     ['/b/venv/bin/python', '-m', 'services', 'status']
     """
     return [str(bin_path(paths, "python")), "-m", "services", *args]
+
+
+#: What ``python -m services up`` prints once every service answers.
+SERVICES_UP = "[services] up in "
+
+
+@contextlib.contextmanager
+def services_running(paths: Paths, cwd: Path,
+                     log_path: Path) -> Iterator[Optional[float]]:
+    """``python -m services up --die-with-parent`` for the block: the
+    test steps in it use that set (the services' ``state.json``).
+
+    Its lines go to ``log_path`` and to the terminal until the services
+    are up (or it ends); yields the seconds ``up`` reported, or None if
+    they did not come up (the tests then skip, saying why). At the end
+    of the block (also on Ctrl-C) SIGTERM, and a wait until all stopped;
+    a SIGKILLed workbench takes them along (``--die-with-parent``).
+    """
+    log = open(log_path, "w", encoding="utf-8", errors="replace")
+    process = subprocess.Popen(
+        services_command(paths, ["up", "--die-with-parent"]), cwd=cwd,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL, text=True, errors="replace")
+    seconds = None
+    rest = threading.Thread(target=log.writelines, daemon=True,
+                            args=(process.stdout,))
+    try:
+        for line in process.stdout:
+            log.write(line)
+            print(line.rstrip("\n"), flush=True)
+            if line.startswith(SERVICES_UP):
+                seconds = float(line[len(SERVICES_UP):].split()[0])
+                break
+        rest.start()
+        yield seconds
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=180)
+        if rest.is_alive():
+            rest.join(timeout=10)
+        log.close()
 
 
 def bench_command(paths: Paths, upstream: Paths,

@@ -40,10 +40,13 @@ current: Dict[str, str] = {}
 
 # A stestr (subunit-trace) result line: "{0} test.id [0.1s] ... ok".
 _STESTR = re.compile(r"^\{\d+\} \S+ .*\.\.\. (ok|FAILED|SKIPPED)")
-# pytest -v: one line a test, "tests/x.py::test_a PASSED    [ 42%]"
-# (-q would put a whole row of results on one line, which ends only when
-# the row is full: too late for progress).
-_PYTEST = re.compile(r"::\S.* (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
+# pytest -v: one line a test, "tests/x.py::test_a PASSED    [ 42%]", or
+# with pytest-xdist "[gw1] [ 42%] PASSED tests/x.py::test_a" (-q would
+# put a whole row of results on one line, which ends only when the row
+# is full: too late for progress).
+_PYTEST = re.compile(r"::\S.* (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b"
+                     r"|^\[gw\d+\] \[ *\d+%\] (PASSED|FAILED|ERROR|SKIPPED"
+                     r"|XFAIL|XPASS) \S+::")
 # pip: a package it is about to install.
 _PIP = re.compile(r"^(Collecting|Processing|Obtaining) ")
 
@@ -65,6 +68,8 @@ def pytest_results(line: str) -> int:
     >>> pytest_results('tests/x.py::test_a[9-chap] PASSED       [ 42%]')
     1
     >>> pytest_results('tests/x.py::T::test_b XFAIL (stale CHAP)  [ 50%]')
+    1
+    >>> pytest_results('[gw2] [  8%] PASSED tests/x.py::test_c[gen9] ')
     1
     >>> pytest_results('tests/x.py:3: error')
     0

@@ -26,18 +26,23 @@ leaves one out):
   (:mod:`workbench.hwci`);
 * ``realboot``: qemu VMs boot through the patched ironic;
 * ``services``: RabbitMQ, Cinder, ironic's API and conductor started
-  once, a node deployed from a Cinder volume with the ``openstack`` CLI;
+  once, a node deployed from a Cinder volume with the ``openstack`` CLI:
+  step ``services`` runs the scenarios concurrently (pytest-xdist), then
+  step ``services-serial`` those marked ``serial`` (they stop and start
+  services) one at a time, on the same set;
 * ``unit``: ironic's unit suite on the patched tree (stestr);
 * ``gate``: the same suite on base + port, failing sets compared;
 * ``each``: the touched tests at every patch alone.
 """
 from __future__ import annotations
 
+import resource
 import shutil
+import time
 from pathlib import Path
 from typing import Callable, List
 
-from workbench import git, hwci, lint, steps, suite, tree
+from workbench import children, git, hwci, lint, steps, suite, tree
 from workbench.errors import WorkbenchError
 from workbench.paths import Paths
 from workbench.venv import bin_path
@@ -52,6 +57,12 @@ PROJECT_TARGETS = ("tests/unit", "workbench", "iloemu", "realboot",
 # The steps of the functional group: one per emulator firmware model.
 FUNCTIONAL_STEPS = (("functional", "strict"),
                     ("functional-lenient", "lenient"))
+
+
+# pytest-xdist workers of the services group's concurrent step: its
+# scenarios mostly wait (the CLI polls a deploy every 10 s), so more
+# workers than the 2 cores.
+SERVICES_WORKERS = 4
 
 
 def parse_groups(text: str) -> List[str]:
@@ -157,6 +168,38 @@ def build_patched_tgtd(paths: Paths, root: Path,
         checks.passed += 1
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_services(paths: Paths, root: Path) -> List[suite.Result]:
+    """The services group: the services started once for two pytest
+    steps, the scenarios not marked ``serial`` concurrently, then the
+    ``serial`` ones alone; its wall and CPU seconds printed at the end
+    (per scenario figures: the end of ``services.log``)."""
+    start, cpu = time.monotonic(), children_cpu()
+    print("[services] start: python -m services up --die-with-parent "
+          "(log: %s)" % (paths.reports / "services-up.log"), flush=True)
+    results = []
+    with children.services_running(paths, root, paths.reports /
+                                   "services-up.log") as up:
+        for name, extra in (
+                ("services", ("-n", str(SERVICES_WORKERS), "-m",
+                              "not serial")),
+                ("services-serial", ("-m", "serial"))):
+            results.append(suite.run_pytest(paths, name, ["tests/services"],
+                                            root, extra))
+            print(results[-1].line(), flush=True)
+    print("[services] group: %.1f s wall (services up in %s), %.0f CPU s "
+          "(services, pytest, the CLI)" % (
+              time.monotonic() - start,
+              "%.1f s" % up if up is not None else "- (did not start)",
+              children_cpu() - cpu), flush=True)
+    return results
+
+
 def run(paths: Paths, groups: List[str],
         check: Callable[[], None], root: Path) -> int:
     """Run ``groups``; print each result, the failures and the total.
@@ -195,6 +238,8 @@ def run(paths: Paths, groups: List[str],
             # Its own emulator process and targets file around pytest.
             results.append(hwci.run_group(paths, root, checks))
             print(results[-1].line(), flush=True)
+        elif group == "services" and group in groups:
+            results += run_services(paths, root)
         elif group in groups:
             results.append(suite.run_pytest(paths, name, folders, root,
                                             extra))

@@ -12,6 +12,7 @@
 """Issue 12, part 2: steps say what runs, show progress, keep a log."""
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 
@@ -137,6 +138,14 @@ def _fake_results(monkeypatch, failing=(), models=None):
     monkeypatch.setattr(testrun.hwci, "run_group",
                         lambda paths, root, checks: run_pytest(
                             paths, "hwci", ["tests/hwci"], root))
+
+    @contextlib.contextmanager
+    def services_running(paths, cwd, log_path):
+        ran.append("services up")
+        yield 20.5
+        ran.append("services down")
+    monkeypatch.setattr(testrun.children, "services_running",
+                        services_running)
     return ran
 
 
@@ -172,7 +181,24 @@ def test_no_group_options_leave_groups_out(ws, monkeypatch, capsys):
     assert ws.wb("test", "--no-build", "--no-check", "--no-realboot",
                  "--no-each", "--no-gate") == 0
     assert ran == ["l", "project", "functional", "functional-lenient",
-                   "hwci", "tgtbuild", "services", "unit"]
+                   "hwci", "tgtbuild", "services up", "services",
+                   "services-serial", "services down", "unit"]
+
+
+def test_services_runs_concurrently_then_the_serial_tests_alone(
+        ws, monkeypatch, capsys):
+    """One set of services for both steps; xdist for the first."""
+    ran = _fake_results(monkeypatch)
+    monkeypatch.setattr(cli.deps, "ensure", lambda *a, **k: 0)
+    monkeypatch.setattr(suite, "run_pytest", lambda paths, name, targets,
+                        cwd, extra=(): ran.append((name, list(extra))) or
+                        suite.Result(name, passed=1))
+    assert ws.wb("test", "--no-build", "--only", "services") == 0
+    assert ran == ["tgtbuild", "services up",
+                   ("services", ["-n", "4", "-m", "not serial"]),
+                   ("services-serial", ["-m", "serial"]), "services down"]
+    out = capsys.readouterr().out
+    assert "[services] group: " in out and "services up in 20.5 s" in out
 
 
 def test_unknown_group_is_one_line(ws, capsys):
