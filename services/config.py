@@ -90,6 +90,15 @@ def cinder_conf(layout: Layout) -> str:
         'osapi_volume_workers = 1',
         'transport_url = %s' % layout.transport_url(),
         'enabled_backends = %s' % BACKEND,
+        # The test group keeps its volumes until the services stop
+        # (deleting them cost two commands a scenario); Cinder's
+        # default quota is 10 volumes a project.
+        'quota_volumes = 200',
+        # Periodic tasks at once, not after a random delay of up to
+        # 60 s: cinder-volume's first report of its pool to the
+        # scheduler is one; until the scheduler has it, it refuses
+        # every volume ("No valid backend was found").
+        'periodic_fuzzy_delay = 0',
         '',
         '[database]',
         # cinder-api and cinder-volume write the same file: wait for

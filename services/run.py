@@ -81,14 +81,17 @@ def get_json(url: str, headers: Optional[Dict[str, str]] = None) -> dict:
 
 
 def cinder_volume_up(layout: Layout) -> bool:
-    """Whether cinder-volume reported to the scheduler (state up)."""
+    """Whether cinder-volume is up and the scheduler has its pool (until
+    then it refuses volumes: "No valid backend was found")."""
     services = []
     for path in ('os-services', 'admin/os-services'):
         services += get_json('%s/%s' % (layout.urls()['cinder'], path),
                              {'X-Auth-Token': 'admin:admin'}
                              ).get('services', [])
+    pools = get_json('%s/scheduler-stats/get_pools' % layout.urls()['cinder'],
+                     {'X-Auth-Token': 'admin:admin'}).get('pools', [])
     return any(s.get('binary') == 'cinder-volume' and s.get('state') == 'up'
-               for s in services)
+               for s in services) and pools != []
 
 
 def ironic_conductor_up(layout: Layout) -> bool:
@@ -276,13 +279,16 @@ class Supervisor:
                                       '--config-file', conf, 'db', 'sync'],
                    env=env)
         write_ahead_log(config.cinder_files(layout)['database'])
-        self._start('cinder-api', [cinder_bin / 'cinder-api',
+        # Each as its console script would, through services.cinderstart
+        # (SQLite transactions that lock as they begin).
+        start = [cinder_bin / 'python', '-m', 'services.cinderstart']
+        self._start('cinder-api', [*start, 'cinder.cmd.api',
                                    '--config-file', conf],
                     lambda: answers(address, CINDER_PORT), env=env)
-        self._start('cinder-scheduler', [cinder_bin / 'cinder-scheduler',
+        self._start('cinder-scheduler', [*start, 'cinder.cmd.scheduler',
                                          '--config-file', conf],
                     lambda: True, env=env)
-        self._start('cinder-volume', [cinder_bin / 'cinder-volume',
+        self._start('cinder-volume', [*start, 'cinder.cmd.volume',
                                       '--config-file', conf],
                     lambda: cinder_volume_up(layout), env=env)
         ironic_bin = layout.ironic_venv / 'bin'
