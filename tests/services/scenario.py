@@ -24,23 +24,14 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from iloemu.secret import Secret
-from tests.services.conftest import tgt_targets
+from tests.services.conftest import table, tgt_targets
 
 CONNECTOR = 'iqn.2017-01.org.openstack.ironic:services-%s'
 #: The undeploy and deploy waits of the CLI (seconds).
 WAIT = '300'
-
-
-def uuid_from(output: str) -> str:
-    """The ``id`` row of a ``cinder`` table."""
-    for line in output.splitlines():
-        cells = [c.strip() for c in line.split('|')]
-        if len(cells) == 4 and cells[1] == 'id':
-            return cells[2]
-    raise AssertionError('no id in: %s' % output)
 
 
 @dataclasses.dataclass
@@ -62,6 +53,8 @@ class Operator:
         self.scenario = scenario
         self.nodes: List[str] = []
         self.volumes: List[str] = []
+        #: The port of each node (``enroll`` makes one).
+        self.ports: Dict[str, str] = {}
 
     def _record(self, command: str, start: float, requests: int) -> None:
         with open(self.services.logs / 'commands.txt', 'a') as out:
@@ -87,15 +80,15 @@ class Operator:
         raise AssertionError('succeeded: %s' % ' '.join(args))
 
     def volume(self, name: str, volume_type: Optional[str] = None) -> str:
-        """A new 1 GiB Cinder volume, once available."""
-        args = ['create', '--name', name]
+        """A new 1 GiB Cinder volume, once available (``--poll``: the
+        client waits, no ``cinder show`` loop)."""
+        args = ['create', '--poll', '--name', name]
         if volume_type:
             args += ['--volume-type', volume_type]
-        volume_id = uuid_from(self.cli.cinder(*args, '1'))
-        self.volumes.append(volume_id)
-        assert self.cli.wait_volume(volume_id, 'available')['status'] == \
-            'available'
-        return volume_id
+        volume = table(self.cli.cinder(*args, '1'))
+        self.volumes.append(volume['id'])
+        assert volume['status'] == 'available'
+        return volume['id']
 
     def enroll(self, password: str, boot_interface: str, name: str,
                pxe_enabled: bool = True) -> str:
@@ -116,9 +109,9 @@ class Operator:
             '--property', 'capabilities=boot_mode:uefi,iscsi_boot:true')
         node_uuid = node['uuid']
         self.nodes.append(node_uuid)
-        self.baremetal('port', 'create', ilo.spec.nics[0].mac,
-                       '--node', node_uuid, '--pxe-enabled',
-                       str(pxe_enabled).lower())
+        self.ports[node_uuid] = self.baremetal(
+            'port', 'create', ilo.spec.nics[0].mac, '--node', node_uuid,
+            '--pxe-enabled', str(pxe_enabled).lower())['uuid']
         self.baremetal('volume', 'connector', 'create', '--node', node_uuid,
                        '--type', 'iqn', '--connector-id', CONNECTOR % name)
         self.baremetal('node', 'manage', node_uuid, '--wait', '60',
@@ -145,10 +138,10 @@ class Operator:
     def tenant(self, node_uuid: str) -> Tenant:
         """What Cinder's attach wrote into the boot volume target."""
         targets = self.cli.baremetal('volume', 'target', 'list', '--node',
-                                     node_uuid)
+                                     node_uuid, '--fields', 'uuid',
+                                     'properties')
         assert len(targets) == 1
-        props = self.cli.baremetal('volume', 'target', 'show',
-                                   targets[0]['uuid'])['properties']
+        props = targets[0]['properties']
         secret = props.get('auth_password')
         return Tenant(props['target_iqn'], props.get('auth_username'),
                       Secret(secret) if secret else None)
