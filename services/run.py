@@ -279,9 +279,9 @@ class Supervisor:
                                       '--config-file', conf, 'db', 'sync'],
                    env=env)
         write_ahead_log(config.cinder_files(layout)['database'])
-        # Each as its console script would, through services.cinderstart
+        # Each as its console script would, through services.immediate
         # (SQLite transactions that lock as they begin).
-        start = [cinder_bin / 'python', '-m', 'services.cinderstart']
+        start = [cinder_bin / 'python', '-m', 'services.immediate']
         self._start('cinder-api', [*start, 'cinder.cmd.api',
                                    '--config-file', conf],
                     lambda: answers(address, CINDER_PORT), env=env)
@@ -297,10 +297,11 @@ class Supervisor:
                                      '--config-file', ironic_conf,
                                      'create_schema'])
         write_ahead_log(config.ironic_files(layout).database)
-        self._start('ironic-api', [ironic_bin / 'ironic-api',
+        start = [ironic_bin / 'python', '-m', 'services.immediate']
+        self._start('ironic-api', [*start, 'ironic.cmd.api',
                                    '--config-file', ironic_conf],
                     lambda: answers(address, IRONIC_PORT))
-        self._start('ironic-conductor', [ironic_bin / 'ironic-conductor',
+        self._start('ironic-conductor', [*start, 'ironic.cmd.conductor',
                                          '--config-file', ironic_conf],
                     lambda: (ironic_conductor_up(layout) and self.logged(
                         'ironic-conductor', CONDUCTOR_STARTED)))

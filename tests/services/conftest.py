@@ -82,6 +82,9 @@ def mask(text: str) -> str:
 #: first iLO address on, gw1 from 40 further, ... (no worker runs 40
 #: scenarios; 6 workers fit in the /24).
 ILOS_PER_WORKER = 40
+#: Without xdist (the serial tests), the iLOs take the block after gw4's:
+#: their MACs are not those of the concurrent step's nodes.
+MASTER_INDEX = 5
 #: An empty API version leaves that API's command group out of
 #: ``openstack``'s start-up: these scenarios call only ``baremetal``.
 #: Loading the ~1000 commands of compute, network, image, share, ...
@@ -155,17 +158,9 @@ def _volume_type(layout: Layout) -> None:
             cli.cinder('type-key', NO_CHAP_TYPE, 'set', 'sparse:chap=False')
 
 
-def pytest_sessionstart(session) -> None:
-    """Once a run, in the process that runs pytest (before xdist starts
-    its workers): the services up (with the ``no-chap`` volume type), or
-    what an earlier run left in running ones removed."""
-    if worker() != 'master' or session.config.option.collectonly:
-        return
-    layout = Layout(default_folder())
-    layout.root.mkdir(parents=True, exist_ok=True)
-    _SESSION['offsets'] = {name: _size(layout.logs / name)
-                           for name in summary.LOGS}
-    _SESSION['start'] = time.monotonic()
+def _prepare(layout: Layout) -> None:
+    """The services up (with the ``no-chap`` volume type), or what an
+    earlier run left in running ones removed."""
     if run.read_state(layout) is not None:
         # Services left running keep the nodes of an earlier run, whose
         # ports hold the MACs this run's iLOs have again.
@@ -175,6 +170,31 @@ def pytest_sessionstart(session) -> None:
         remove_volumes(cli, [row.split('|')[1].strip() for row in rows])
     if _up(layout):
         _volume_type(layout)
+
+
+def pytest_sessionstart(session) -> None:
+    """Once a run, in the process that runs pytest: where this run's
+    lines of the logs begin; with xdist, :func:`_prepare` before the
+    workers start."""
+    if worker() != 'master' or session.config.option.collectonly:
+        return
+    layout = Layout(default_folder())
+    layout.root.mkdir(parents=True, exist_ok=True)
+    _SESSION['offsets'] = {name: _size(layout.logs / name)
+                           for name in summary.LOGS}
+    _SESSION['start'] = time.monotonic()
+    if session.config.getoption('numprocesses', None):
+        _prepare(layout)
+
+
+def pytest_collection_finish(session) -> None:
+    """Without xdist: :func:`_prepare` once the tests are known, if one
+    of them needs the services (``-m serial`` may select none)."""
+    if worker() == 'master' and 'start' in _SESSION and \
+            not session.config.getoption('numprocesses', None) and \
+            any('services' in getattr(item, 'fixturenames', ())
+                for item in session.items):
+        _prepare(Layout(default_folder()))
 
 
 def pytest_sessionfinish(session) -> None:
@@ -256,7 +276,7 @@ def trust(layout: Layout) -> None:
 @pytest.fixture(scope='session')
 def fleet(services: Layout) -> Iterator[IloFleet]:
     """This worker's emulated iLOs; ironic trusts their CA."""
-    index = int(re.sub(r'\D', '', worker()) or 0)
+    index = int(re.sub(r'\D', '', worker()) or MASTER_INDEX)
     prefix, last = services.first_ilo.rsplit('.', 1)
     first = '%s.%d' % (prefix, int(last) + ILOS_PER_WORKER * index)
     with running_fleet(services.pki / worker(), first) as fleet:

@@ -10,19 +10,22 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``python -m services.cinderstart cinder.cmd.api ARGS``: a Cinder
-service whose SQLite transactions take the write lock as they begin.
+"""``python -m services.immediate cinder.cmd.api ARGS``: a Cinder or
+ironic service whose SQLite transactions take the write lock as they
+begin.
 
-Run in Cinder's virtualenv. oslo.db begins each SQLite transaction with
-a plain (deferred) ``BEGIN``: a transaction that reads, then writes
+Run in the service's virtualenv. oslo.db begins each SQLite transaction
+with a plain (deferred) ``BEGIN``: a transaction that reads, then writes
 after another connection committed, fails at once with "database is
 locked" (WAL mode; the busy timeout does not apply to that upgrade).
-With cinder-api, -scheduler and -volume writing one file, and the test
-group deploying several nodes at a time, Cinder answered HTTP 500 to an
-``os-attach`` that way. ``BEGIN IMMEDIATE`` takes the lock first, and a
-second writer waits its busy timeout instead. oslo.db's own ``begin``
-listener emits nothing when ``in_transaction`` is set: the class-level
-listener here runs before it, on every engine.
+With two or three services writing one file, and the test group
+deploying several nodes at a time, Cinder answered HTTP 500 to an
+``os-attach`` and ironic's conductor failed a tear down that way.
+``BEGIN IMMEDIATE`` takes the lock first, and a second writer waits its
+busy timeout instead. oslo.db's own ``begin`` listener emits nothing
+when ``in_transaction`` is set: the class-level listener here runs
+before it, on every engine (SQLAlchemy 1.3 for ironic 9.1.6, 2.x for
+Cinder).
 """
 import ctypes
 import importlib
@@ -36,7 +39,8 @@ def begin_immediate(connection) -> None:
     """SQLAlchemy ``begin`` listener: ``BEGIN IMMEDIATE`` on SQLite."""
     if connection.dialect.name == 'sqlite' and \
             'in_transaction' not in connection.info:
-        connection.exec_driver_sql('BEGIN IMMEDIATE')
+        getattr(connection, 'exec_driver_sql', connection.execute)(
+            'BEGIN IMMEDIATE')
         connection.info['in_transaction'] = True
 
 
@@ -47,7 +51,8 @@ def main() -> int:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
     event.listen(Engine, 'begin', begin_immediate)
-    name = 'cinder-' + sys.argv[1].rsplit('.', 1)[-1]
+    name = '%s-%s' % (sys.argv[1].split('.')[0],
+                      sys.argv[1].rsplit('.', 1)[-1])
     ctypes.CDLL(None).prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
     sys.argv = [name, *sys.argv[2:]]
     return module.main()
