@@ -81,12 +81,15 @@ def boot_times() -> timing.BootTimes:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    """Print the boot time of every scenario that ran."""
+    """Print the boot time of every scenario that ran, then what the
+    group took: wall time, VM starts, VM-seconds (the last two do not
+    depend on the machine's load as much as the first)."""
     if not timing.MEASURED:
         return
     terminalreporter.section('real boot: seconds from power-on')
     for scenario, seconds in timing.MEASURED:
         terminalreporter.write_line('%6.1f s  %s' % (seconds, scenario))
+    terminalreporter.write_line(timing.group_line(vm.usage()))
 
 
 @pytest.fixture(scope='session')
