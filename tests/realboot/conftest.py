@@ -166,9 +166,13 @@ def conductor_layout(pki: Path,
     """ironic configured once for the session (its config is global)."""
     layout = Layout(gateway.root.parent)
     assert layout.http_root == gateway.root
-    # power_wait 0: an emulated server changes its power at once.
+    # power_wait 0: an emulated server changes its power at once; its
+    # POST discovers after 0.3 s: read the POST state every 0.2 s (each
+    # deploy's POST cycle starts a VM, and the pair's second server is
+    # prepared while the first boots).
     conductor.configure(layout, IloFleet(pki).ca_file, gateway.url,
-                        debug=True, power_wait=0)
+                        debug=True, power_wait=0,
+                        ilo={'post_cycle_poll_interval': 0.2})
     return layout
 
 
