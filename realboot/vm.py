@@ -89,6 +89,25 @@ _RUNNING: Set['VirtualMachine'] = set()
 _RUNNING_LOCK = threading.Lock()
 
 
+@dataclasses.dataclass
+class Usage:
+    """What the VMs of this process cost: starts, VM-seconds, CPU.
+
+    A VM's seconds run from its start to its stop (or to now, while it
+    runs): the wall time qemu held a machine, whatever it did meanwhile.
+    ``cpu_seconds`` is the processor time qemu used (user and system,
+    read as it stops): the guest's work, which depends less on the
+    machine's load than the wall time.
+    """
+
+    starts: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+
+_USAGE = Usage()
+
+
 @dataclasses.dataclass(frozen=True)
 class VmConfig:
     """What one VM run is: firmware, NIC, boot path, network."""
@@ -248,6 +267,7 @@ class VirtualMachine:
         self.started_at = time.monotonic()
         with _RUNNING_LOCK:
             _RUNNING.add(self)
+            _USAGE.starts += 1
         return self
 
     def alive(self) -> bool:
@@ -290,15 +310,19 @@ class VirtualMachine:
         if process is None:
             return
         if process.poll() is None:
+            cpu = _cpu_seconds(process.pid)
+            with _RUNNING_LOCK:
+                _USAGE.cpu_seconds += cpu
             self._signal_group(signal.SIGTERM)
             try:
                 process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self._signal_group(signal.SIGKILL)
                 process.wait(timeout)
-        if self.stopped_at is None:
-            self.stopped_at = time.monotonic()
         with _RUNNING_LOCK:
+            if self.stopped_at is None:
+                self.stopped_at = time.monotonic()
+                _USAGE.seconds += self.elapsed()
             _RUNNING.discard(self)
 
     def _signal_group(self, signum: int) -> None:
@@ -309,10 +333,32 @@ class VirtualMachine:
             pass
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system seconds of process ``pid`` (0 if it is gone)."""
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime: fields 14 and 15 of proc(5), 12 and 13 after ')'.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def running() -> List[VirtualMachine]:
     """The VMs started and not yet stopped (in this process)."""
     with _RUNNING_LOCK:
         return list(_RUNNING)
+
+
+def usage() -> Usage:
+    """VM starts and VM-seconds of this process so far (running VMs
+    count up to now)."""
+    with _RUNNING_LOCK:
+        return Usage(_USAGE.starts, _USAGE.seconds + sum(
+            machine.elapsed() for machine in _RUNNING),
+            _USAGE.cpu_seconds + sum(
+                _cpu_seconds(machine.process.pid) for machine in _RUNNING
+                if machine.process is not None))
 
 
 @atexit.register

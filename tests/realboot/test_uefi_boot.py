@@ -16,12 +16,11 @@ Through the real proliantutils ``IloClient`` against emulated iLO 4
 (Gen9) and iLO 5 (Gen10) whose qemu backend starts OVMF with its own
 iSCSI initiator configured from what iLO holds: a reset replaces the VM,
 closing the fleet stops it; a static initiator address (set in the BIOS,
-as an administrator would; the driver leaves DHCP) boots too. The boots
+as an administrator would; the driver leaves DHCP) boots. One test
+does both, on the VMs of the static boot. The boots
 through ironic are :mod:`tests.realboot.test_ironic_boot`.
 """
 from __future__ import annotations
-
-import pytest
 
 from realboot import ovmfvars
 from realboot.backend import QemuBackend
@@ -51,25 +50,11 @@ def _set_iscsi_boot(ilo: EmulatedIlo, target: TgtDaemon,
     return client
 
 
-@pytest.mark.parametrize('generation', [9, 10], ids=['gen9', 'gen10'])
-def test_power_off_and_teardown_stop_the_vm(fleet, tmp_path, target,
-                                            generation):
-    ilo = fleet.add(generation=generation, firmware=FIRMWARE,
-                    backend=QemuBackend.factory(tmp_path / 'machines'))
-    client = _set_iscsi_boot(ilo, target, volumes.UEFI[generation])
-    client.set_host_power('ON')
-    first = ilo.backend.last_run.machine
-    assert first.alive()
-    client.reset_server()
-    second = ilo.backend.last_run.machine
-    assert not first.alive() and second.alive()
-    forget_clients()  # while the iLOs run (Redfish sessions log out)
-    fleet.close()
-    assert not second.alive()
-
-
-def test_static_initiator_address_boots(fleet, tmp_path, target, boot_times):
-    """Two servers, each with a static address in its iSCSI attempt."""
+def test_static_initiator_address_boots_and_power_follows(fleet, tmp_path,
+                                                         target, boot_times):
+    """A Gen9 and a Gen10 server, each with a static address in its
+    iSCSI attempt, boot; a reset replaces each VM, closing the fleet
+    stops them."""
     ilos = [fleet.add(generation=generation, firmware=FIRMWARE,
                       backend=QemuBackend.factory(tmp_path / 'machines'))
             for generation in (9, 10)]
@@ -92,4 +77,12 @@ def test_static_initiator_address_boots(fleet, tmp_path, target, boot_times):
             ilo.backend.last_run.machine.files.vars)
         assert store.attempts[0].static == ovmfvars.StaticAddress(
             '10.0.2.15', '255.255.255.0', '10.0.2.2')
-    forget_clients()
+
+    first = [ilo.backend.last_run.machine for ilo in ilos]
+    for ilo in ilos:
+        ilo_client(ilo).reset_server()
+    second = [ilo.backend.last_run.machine for ilo in ilos]
+    assert [m.alive() for m in first + second] == [False, False, True, True]
+    forget_clients()  # while the iLOs run (Redfish sessions log out)
+    fleet.close()
+    assert [m.alive() for m in second] == [False, False]

@@ -18,10 +18,16 @@ bounded, and generously. Boot times go to the terminal summary.
 from __future__ import annotations
 
 import os
-from typing import List, Tuple
+import time
+from typing import List, Optional, Tuple
+
+from realboot.vm import Usage
 
 #: Seconds any one wait may take.
 BOOT_TIMEOUT = float(os.environ.get('REALBOOT_BOOT_TIMEOUT', '150'))
+
+#: When the group's conftest was loaded (collection).
+LOADED_AT = time.monotonic()
 
 #: (scenario, seconds from power-on), in the order they were measured.
 MEASURED: List[Tuple[str, float]] = []
@@ -34,3 +40,17 @@ class BootTimes:
         """Record one boot time; return it."""
         MEASURED.append((scenario, seconds))
         return seconds
+
+
+def group_line(usage: Usage, now: Optional[float] = None) -> str:
+    """The group's figures, since collection: wall time, VM starts,
+    VM-seconds (qemu running, start to stop) and qemu's CPU seconds.
+
+    >>> group_line(Usage(30, 301.25, 150.0), now=LOADED_AT + 110.04)
+    'group: 110.0 s since collection, 30 VM starts, 301.2 VM-seconds, \
+150.0 s of qemu CPU'
+    """
+    now = time.monotonic() if now is None else now
+    return ('group: %.1f s since collection, %d VM starts, %.1f VM-seconds, '
+            '%.1f s of qemu CPU' % (now - LOADED_AT, usage.starts,
+                                    usage.seconds, usage.cpu_seconds))
