@@ -24,44 +24,25 @@
 """
 from __future__ import annotations
 
-import json
-import os
-import re
 import signal
 import subprocess
 import sys
 import time
-from typing import Any, Iterator, List
+from typing import Iterator, List
 
 import pytest
 
 from iloemu import IloFleet
 from iloemu.testing import running_fleet
 from services import run
+from services.client import (  # noqa: F401  (the tests' names for them)
+    Cli, NO_CHAP_TYPE, mask, remove_nodes, remove_volumes, tgt_targets)
 from services.layout import ROOT, Layout, default_folder
 
 pytest.register_assert_rewrite('tests.services.scenario')
 
 #: Seconds the services may take to come up (RabbitMQ alone: about 10).
 UP_TIMEOUT = 300
-#: ``volume target show`` of the 9.1.6 API includes Cinder's CHAP
-#: secret in its properties, and the iLO password is a command line
-#: value of ``node create``: never print either.
-_SECRET = re.compile(
-    r'(["\']?(?:auth_password|ilo_password)["\']?\s*[:=]\s*["\']?)'
-    r'([^"\',}\s]+)')
-
-
-def mask(text: str) -> str:
-    """``text`` with every ``auth_password`` and ``ilo_password`` value
-    replaced.
-
-    >>> mask('{"auth_password": "Abc123", "auth_username": "u"}')
-    '{"auth_password": "***", "auth_username": "u"}'
-    >>> mask('--driver-info ilo_password=iLO-pw-1 --name n')
-    '--driver-info ilo_password=*** --name n'
-    """
-    return _SECRET.sub(r'\1***', text)
 
 
 def pytest_configure(config) -> None:
@@ -113,24 +94,6 @@ def services() -> Iterator[Layout]:
         process.wait(timeout=120)
 
 
-def remove_nodes(cli: 'Cli', uuids: List[str]) -> None:
-    """``node maintenance set`` and ``node delete``, whatever their
-    state (a volume a deleted node held stays attached in Cinder)."""
-    for node_uuid in uuids:
-        cli.baremetal('node', 'maintenance', 'set', node_uuid, parse=False)
-        cli.baremetal('node', 'delete', node_uuid, parse=False)
-
-
-def remove_volumes(cli: 'Cli', ids: List[str]) -> None:
-    """``cinder delete`` (Cinder's default quota is 10 volumes), also
-    of volumes still attached to nodes deleted in maintenance (their
-    state reset first: Cinder's word only)."""
-    if ids:
-        cli.cinder('reset-state', '--state', 'available',
-                   '--attach-status', 'detached', *ids)
-        cli.cinder('delete', *ids)
-
-
 @pytest.fixture(scope='session')
 def fleet(services: Layout) -> Iterator[IloFleet]:
     # Services left running keep the nodes of an earlier run, whose
@@ -144,60 +107,6 @@ def fleet(services: Layout) -> Iterator[IloFleet]:
         yield fleet
 
 
-class Cli:
-    """``openstack baremetal ...`` and ``cinder ...`` as typed."""
-
-    def __init__(self, layout: Layout) -> None:
-        self.layout = layout
-        self.bin = layout.client_venv / 'bin'
-        self.commands: List[str] = []
-
-    def _run(self, argv: List[str], parse: bool) -> Any:
-        shown = ' '.join(argv)
-        self.commands.append(mask(shown))
-        done = subprocess.run([str(self.bin / argv[0]), *argv[1:]],
-                              capture_output=True, text=True,
-                              env={**os.environ, 'PYTHONWARNINGS': 'ignore'})
-        if done.returncode != 0:
-            raise AssertionError('%s: exit %d: %s' % (
-                mask(shown), done.returncode, mask(done.stderr.strip())))
-        return json.loads(done.stdout) if parse and done.stdout.strip() \
-            else done.stdout
-
-    def baremetal(self, *args: str, parse: bool = True) -> Any:
-        """``openstack baremetal ARGS`` (``-f json`` when parsed)."""
-        return self._run(
-            ['openstack', '--os-auth-type', 'none', '--os-endpoint',
-             self.layout.urls()['ironic'], 'baremetal', *args,
-             *(['-f', 'json'] if parse else [])], parse)
-
-    def cinder(self, *args: str) -> str:
-        """``cinder ARGS`` against the local Cinder, no Keystone."""
-        return self._run(
-            ['cinder', '--os-auth-type', 'noauth', '--os-user-id', 'admin',
-             '--os-project-id', 'admin', '--os-endpoint',
-             self.layout.urls()['cinder'], *args], False)
-
-    def volume(self, volume_id: str) -> dict:
-        """``cinder show`` as a dict of its table."""
-        rows = {}
-        for line in self.cinder('show', volume_id).splitlines():
-            cells = [c.strip() for c in line.split('|')]
-            if len(cells) == 4 and cells[1] and cells[1] != 'Property':
-                rows[cells[1]] = cells[2]
-        return rows
-
-    def wait_volume(self, volume_id: str, status: str,
-                    timeout: float = 60) -> dict:
-        """The volume once its status is ``status``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            volume = self.volume(volume_id)
-            if volume.get('status') == status or time.monotonic() > deadline:
-                return volume
-            time.sleep(1)
-
-
 @pytest.fixture
 def cli(services: Layout) -> Cli:
     return Cli(services)
@@ -205,17 +114,19 @@ def cli(services: Layout) -> Cli:
 
 @pytest.fixture
 def operator(cli: Cli, fleet: IloFleet, services: Layout):
-    """``operator(gen, name)``: an emulated iLO of generation ``gen``
-    and the :class:`tests.services.scenario.Operator` on it, its
+    """``operator(gen, name, **settings)``: an emulated iLO of
+    generation ``gen`` (``settings``: ``IloFleet.add``'s, a backend for
+    instance) and the :class:`tests.services.scenario.Operator` on it, its
     password and ``name`` made unique; the nodes it enrolled are
     deleted after the test."""
     from harness.nodes import ilo_password, unique
     from tests.services.scenario import Operator
     made: List[Operator] = []
 
-    def make(gen: int, name: str):
+    def make(gen: int, name: str, **settings):
         password = ilo_password()
-        ilo = fleet.add(generation=gen, boot_mode='uefi', password=password)
+        ilo = fleet.add(generation=gen, boot_mode='uefi', password=password,
+                        **settings)
         name = unique(name + '-')
         made.append(Operator(cli, services, ilo, name))
         return made[-1], password, name
@@ -223,20 +134,6 @@ def operator(cli: Cli, fleet: IloFleet, services: Layout):
     yield make
     remove_nodes(cli, [n for op in made for n in op.nodes])
     remove_volumes(cli, [v for op in made for v in op.volumes])
-
-
-def tgt_targets(layout: Layout) -> str:
-    """What the services' tgtd exports (``tgtadm --op show``)."""
-    return subprocess.run(
-        ['tgtadm', '-C', '0', '--lld', 'iscsi', '--op', 'show', '--mode',
-         'target'], capture_output=True, text=True, check=True,
-        env={**os.environ, 'TGT_IPC_SOCKET': str(layout.tgt_socket)}
-    ).stdout
-
-
-#: The volume type whose volumes the sparse driver exports without CHAP
-#: (``services/sparsedriver.py``, extra spec ``sparse:chap``).
-NO_CHAP_TYPE = 'no-chap'
 
 
 @pytest.fixture(scope='session')
