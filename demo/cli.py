@@ -59,8 +59,9 @@ from realboot import images, packages
 from realboot.backend import QemuBackend
 from realboot.errors import RealBootError
 from services import config, run
-from services.client import (Cli, Operator, Tenant, leftovers,
-                             remove_nodes, target_names, tgt_targets)
+from services.client import (Cli, Operator, Tenant, leftovers, mask,
+                             remove_nodes, remove_volumes, target_names,
+                             tgt_targets)
 from services.layout import ROOT, Layout, default_folder
 
 from demo import report
@@ -77,6 +78,10 @@ UP_TIMEOUT = 300.0
 _OPTIONS = {'openstack': ('--os-auth-type', '--os-endpoint'),
             'cinder': ('--os-auth-type', '--os-user-id', '--os-project-id',
                        '--os-endpoint')}
+
+
+#: Words of the commands that only read (no state shown after them).
+_READS = frozenset(('show', 'list'))
 
 
 class DemoError(Exception):
@@ -109,8 +114,8 @@ def typed(argv: Sequence[str]) -> str:
 
 class ShownCli(Cli):
     """:class:`services.client.Cli` that prints each command as typed
-    (secrets masked by the :class:`Printer`) and, once it returns, its
-    seconds, the iLO requests it cost and what ``state()`` says."""
+    (secrets masked) and, once it returns, its seconds, the iLO requests
+    it cost and, unless it only read, what ``state()`` says."""
 
     def __init__(self, layout: Layout, out: Printer) -> None:
         super().__init__(layout)
@@ -125,15 +130,16 @@ class ShownCli(Cli):
     def _run(self, argv: List[str], parse: bool) -> Any:
         if self.quiet:
             return super()._run(argv, parse)
-        self.out('$ %s' % typed(argv))
+        self.out('$ %s' % mask(typed(argv)))
         start, requests = time.monotonic(), self._requests()
         try:
             return super()._run(argv, parse)
         finally:
             self.out('  %.1f s, %d iLO requests' % (
                 time.monotonic() - start, self._requests() - requests))
-            for line in self.state():
-                self.out('  ' + line)
+            if not _READS.intersection(argv):
+                for line in self.state():
+                    self.out('  ' + line)
 
 
 @dataclasses.dataclass
@@ -214,6 +220,8 @@ class Holdings:
     def __init__(self, layout: Layout, servers: Sequence[Server]) -> None:
         self.layout = layout
         self.servers = servers
+        #: The server whose commands run (None: every server's lines).
+        self.current: Optional[Server] = None
 
     def node(self, node_uuid: str) -> dict:
         return run.get_json('%s/v1/nodes/%s' % (
@@ -221,21 +229,22 @@ class Holdings:
             {'X-OpenStack-Ironic-API-Version': '1.34'})
 
     def volume(self, volume_id: str) -> dict:
-        return run.get_json('%s/admin/volumes/%s' % (
+        return run.get_json('%s/volumes/%s' % (
             self.layout.urls()['cinder'], volume_id),
             {'X-Auth-Token': 'admin:admin'}).get('volume', {})
 
     def lines(self) -> List[str]:
         found: List[str] = []
         for server in self.servers:
-            if server.ilo is None:
+            if server.ilo is None or self.current not in (None, server):
                 continue
             where = 'Gen%-2d ' % server.generation
-            if server.node:
+            made = server.operator
+            for node_uuid in made.nodes if made else ():
                 found.append(where + 'ironic ' + node_line(
-                    self.node(server.node)))
-            if server.volume:
-                volume = self.volume(server.volume)
+                    self.node(node_uuid)))
+            for volume_id in made.volumes if made else ():
+                volume = self.volume(volume_id)
                 found.append(where + 'cinder volume %s: %s' % (
                     volume.get('name'), volume.get('status')))
             found += [where + 'iLO    ' + line
@@ -364,14 +373,13 @@ def undeploy(server: Server, holdings: Holdings) -> None:
 
 
 def remove(cli: ShownCli, servers: Sequence[Server]) -> None:
-    """The demo's nodes and volumes deleted (their files with them)."""
-    nodes = [s.node for s in servers if s.node]
-    volumes = [s.volume for s in servers if s.volume]
+    """The demo's nodes and volumes deleted (their files with them),
+    whatever state a failure left them in."""
+    nodes = [n for s in servers if s.operator for n in s.operator.nodes]
+    volumes = [v for s in servers if s.operator for v in s.operator.volumes]
     cli.state = list
-    if nodes:
-        remove_nodes(cli, nodes)
-    if volumes:
-        cli.cinder('delete', *volumes)
+    remove_nodes(cli, nodes)
+    remove_volumes(cli, volumes)
 
 
 def forget_earlier(cli: ShownCli, holdings: Holdings,
@@ -386,10 +394,7 @@ def forget_earlier(cli: ShownCli, holdings: Holdings,
             rows = [line.split('|') for line in cli.cinder(
                 'list', '--name', name).splitlines()[3:-1]]
             ids = [row[1].strip() for row in rows if len(row) > 2]
-            if ids:
-                cli.cinder('reset-state', '--state', 'available',
-                           '--attach-status', 'detached', *ids)
-                cli.cinder('delete', *ids)
+            remove_volumes(cli, ids)
     finally:
         cli.quiet = False
 
@@ -431,6 +436,7 @@ def run_demo(layout: Layout, work: Path, out: Printer,
                                server.ilo.spec.address,
                                server.boot_interface))
                 cli.state = holdings.lines
+                holdings.current = server
                 bootable_volume(layout, server, image, out)
                 server.node = server.operator.enroll(
                     password, server.boot_interface, server.name)
@@ -438,11 +444,18 @@ def run_demo(layout: Layout, work: Path, out: Printer,
             for server in servers:
                 out('')
                 out('== deploy %s ==' % server.label)
+                holdings.current = server
                 deploy(server, out, timeout)
             for server in servers:
                 out('')
                 out('== undeploy %s ==' % server.label)
+                holdings.current = server
                 undeploy(server, holdings)
+            out('')
+            out('== what the services and the iLOs hold now ==')
+            holdings.current = None
+            for line in holdings.lines():
+                out('  ' + line)
         finally:
             out('')
             out('== clean up: the demo\'s nodes and volumes ==')
