@@ -379,7 +379,15 @@ def remove(cli: ShownCli, servers: Sequence[Server]) -> None:
     volumes = [v for s in servers if s.operator for v in s.operator.volumes]
     cli.state = list
     remove_nodes(cli, nodes)
-    remove_volumes(cli, volumes)
+    cli.quiet = True
+    try:
+        held = [v for v in volumes
+                if cli.volume(v).get('status') != 'available']
+    finally:
+        cli.quiet = False
+    remove_volumes(cli, held)
+    if volumes != held:
+        cli.cinder('delete', *[v for v in volumes if v not in held])
 
 
 def forget_earlier(cli: ShownCli, holdings: Holdings,
