@@ -184,14 +184,9 @@ def check_host() -> None:
     :raises BootUnavailable: a Debian package is missing (one line naming
         it, saying to run ./wb deps), or qemu cannot start a TCG machine.
     """
-    try:
-        packages.check()
-    except RealBootError as exc:
-        raise BootUnavailable(str(exc))
-    problem = packages.qemu_problem()
+    problem = packages.boot_problem()
     if problem:
-        raise BootUnavailable('qemu cannot start a TCG machine here: %s'
-                              % problem)
+        raise BootUnavailable(problem)
 
 
 def run_boot(lab: Lab, work: Path, options: BootOptions,

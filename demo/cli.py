@@ -283,14 +283,10 @@ def services_running(layout: Layout, out: Printer) -> Iterator[bool]:
     reader = threading.Thread(target=echo, daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + UP_TIMEOUT
-        while run.read_state(layout) is None:
-            if process.poll() is not None:
-                raise DemoError('services did not start: %s' % (
-                    last[0] if last else 'no output'))
-            if time.monotonic() > deadline:
-                raise DemoError('services not up in %.0f s' % UP_TIMEOUT)
-            time.sleep(0.5)
+        why = run.wait_until_up(layout, process, UP_TIMEOUT)
+        if why:
+            raise DemoError('services %s: %s' % (
+                why, last[0] if last else 'no output'))
         yield False
     finally:
         if process.poll() is None:
@@ -305,13 +301,9 @@ def check_host() -> None:
     :raises DemoError: a Debian package is missing, or qemu cannot start
         a TCG machine.
     """
-    try:
-        packages.check()
-    except RealBootError as error:
-        raise DemoError(str(error))
-    problem = packages.qemu_problem()
+    problem = packages.boot_problem()
     if problem:
-        raise DemoError('qemu cannot start a TCG machine here: %s' % problem)
+        raise DemoError(problem)
 
 
 # -- the steps --------------------------------------------------------------

@@ -470,6 +470,21 @@ def read_state(layout: Layout) -> Optional[dict]:
     return state
 
 
+def wait_until_up(layout: Layout, process: subprocess.Popen,
+                  timeout: float) -> Optional[str]:
+    """Wait for ``process`` (``python -m services up``) to write
+    ``state.json``; None once it has, else why not ("did not start",
+    "not up in N s")."""
+    deadline = time.monotonic() + timeout
+    while read_state(layout) is None:
+        if process.poll() is not None:
+            return 'did not start'
+        if time.monotonic() > deadline:
+            return 'not up in %.0f s' % timeout
+        time.sleep(0.5)
+    return None
+
+
 def down(layout: Layout, timeout: float = 60.0,
          out: Callable[[str], None] = print) -> int:
     """SIGTERM the supervisor in ``state.json`` and wait for it."""

@@ -27,7 +27,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from typing import Iterator, List
 
 import pytest
@@ -78,15 +77,10 @@ def services() -> Iterator[Layout]:
         yield layout
         return
     process = _start(layout)
-    deadline = time.monotonic() + UP_TIMEOUT
     try:
-        while run.read_state(layout) is None:
-            if process.poll() is not None:
-                pytest.skip('services did not start: %s' % _why(layout))
-            if time.monotonic() > deadline:
-                pytest.skip('services not up in %d s: %s'
-                            % (UP_TIMEOUT, _why(layout)))
-            time.sleep(0.5)
+        why = run.wait_until_up(layout, process, UP_TIMEOUT)
+        if why:
+            pytest.skip('services %s: %s' % (why, _why(layout)))
         yield layout
     finally:
         if process.poll() is None:
