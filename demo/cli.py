@@ -59,7 +59,7 @@ from realboot import images, packages
 from realboot.backend import QemuBackend
 from realboot.errors import RealBootError
 from services import config, run
-from services.client import (Cli, Operator, Tenant, leftovers, mask,
+from services.client import (Cli, Operator, Tenant, WAIT, leftovers, mask,
                              remove_nodes, remove_volumes, target_names,
                              tgt_targets)
 from services.layout import ROOT, Layout, default_folder
@@ -318,8 +318,7 @@ def bootable_volume(layout: Layout, server: Server, image: Path,
 def deploy(server: Server, out: Printer, timeout: float) -> None:
     """``node deploy --wait``, the tenant Cinder exported, the console."""
     op = server.operator
-    op.baremetal('node', 'deploy', server.node, '--wait', '300',
-                 parse=False)
+    op.baremetal('node', 'deploy', server.node, '--wait', WAIT, parse=False)
     cli = op.cli
     cli.quiet = True
     try:
@@ -350,7 +349,7 @@ def deploy(server: Server, out: Printer, timeout: float) -> None:
 def undeploy(server: Server, holdings: Holdings) -> None:
     """``node undeploy --wait``; what is left, if anything."""
     server.operator.baremetal('node', 'undeploy', server.node, '--wait',
-                              '300', parse=False)
+                              WAIT, parse=False)
     node = holdings.node(server.node)
     if (node.get('provision_state'), node.get('last_error')) != (
             'available', None):
