@@ -78,8 +78,6 @@ UP_TIMEOUT = 300.0
 _OPTIONS = {'openstack': ('--os-auth-type', '--os-endpoint'),
             'cinder': ('--os-auth-type', '--os-user-id', '--os-project-id',
                        '--os-endpoint')}
-
-
 #: Words of the commands that only read (no state shown after them).
 _READS = frozenset(('show', 'list'))
 
