@@ -10,19 +10,26 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``python -m demo``: as ironic-conductor, eventlet monkey patching first.
+"""``python -m demo``: the CLI demo through the real services
+(:mod:`demo.cli`); ``python -m demo --in-process [--boot ...]``: the
+walk-through through ironic's task manager in this process
+(:mod:`demo.main`), as ironic-conductor runs, eventlet monkey patching
+first.
 
 Python's warnings (deprecations in the 2017 libraries) are not the demo's
 subject and are not shown.
 """
+import sys
 import warnings
 
 warnings.simplefilter('ignore')
 
-import ironic.cmd  # noqa: E402,F401  (eventlet.monkey_patch, as the conductor)
+if '--in-process' in sys.argv[1:]:
+    import ironic.cmd  # noqa: F401  (eventlet.monkey_patch, as the conductor)
 
-import sys  # noqa: E402
+    from demo.main import main
+    sys.exit(main([a for a in sys.argv[1:] if a != '--in-process']))
 
-from demo.main import main  # noqa: E402
+from demo.cli import main  # noqa: E402
 
 sys.exit(main())

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``python -m demo --boot``: the demo ends with a real boot.
+"""``python -m demo --in-process --boot``: the walk-through ends with a boot.
 
 After the usual steps, a third emulated iLO (Gen10 unless
 ``--boot-generation 9``) gets a qemu VM behind it
@@ -27,8 +27,8 @@ Whatever happens (a failed step, a timeout, Ctrl-C), ``clean_up_instance``
 runs if ``prepare_instance`` was reached, and the VM and tgtd stop; the
 fleet stops with the demo's.
 
-The option handling and the console excerpt are pure and tested
-(tests/unit/demo/test_boot.py).
+The option handling is pure and tested (tests/unit/demo/test_boot.py);
+the console excerpt is :mod:`demo.console`'s.
 """
 from __future__ import annotations
 
@@ -36,32 +36,26 @@ import argparse
 import dataclasses
 from pathlib import Path
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional
 
 from harness import nodes
 from harness.lab import Lab
 from harness.nodes import CHAP_USER, VolumeSpec
 from realboot import packages
 from realboot.backend import QemuBackend
-from realboot.commands import mask
 from realboot.errors import RealBootError
 from realboot.served import ChapAccount, serve_uefi_lun
 from realboot.tgtbuild import TgtBuild, build_directory
 
 from demo import report
+from demo.console import MARKER, console_excerpt, reason
 from demo.run import enroll, introduce, run_step
 from demo.steps import STEPS, Printer, Scenario
 
-#: What GRUB on the LUN prints (letters, digits, space and _.:=- only).
-MARKER = 'IRONIC DEMO: booted from the iSCSI volume'
 #: Seconds the VM may take from power-on to the marker.
 DEFAULT_TIMEOUT = 150.0
 #: The boot interface of each generation, as in the demo's scenarios.
 INTERFACES = {9: 'ilo-virtual-media', 10: 'ilo-pxe'}
-#: Console lines shown at most (the last ones, ending with the marker).
-CONSOLE_LINES = 16
-_IPXE_START = 'iPXE'
-_FIRMWARE_LOAD = 'BdsDxe: loading Boot'
 
 
 class BootUnavailable(Exception):
@@ -88,7 +82,7 @@ class BootOptions:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``--boot`` options of ``python -m demo``."""
+    """The ``--boot`` options of ``python -m demo --in-process``."""
     group = parser.add_argument_group(
         'real boot', 'end with a qemu VM booting from a real iSCSI LUN '
         '(needs the Debian packages of ./wb deps)')
@@ -144,53 +138,6 @@ def names(generation: int) -> Dict[str, str]:
             'volume': 'iqn.2010-10.org.openstack:volume-' + node}
 
 
-def console_excerpt(text: str, marker: str, secrets: Sequence[str] = (),
-                    limit: int = CONSOLE_LINES) -> List[str]:
-    """The meaningful tail of a console: from the firmware loading its
-    iSCSI boot option (or iPXE's first line, where iPXE stands in) to the
-    marker (or the end), at most ``limit`` lines, the last ones; secrets
-    masked. Earlier lines are left out unless neither spoke (then it is
-    the firmware's last lines that say why).
-
-    >>> text = ('BdsDxe: loading Boot0001\\niPXE initialising devices...'
-    ...         '\\n\\nBooting from SAN device 0x80\\nMARK\\nnoise')
-    >>> console_excerpt(text, 'MARK')
-    ['iPXE initialising devices...', 'Booting from SAN device 0x80', 'MARK']
-    >>> console_excerpt('BdsDxe: loading Boot0000 "Shell"\\nBdsDxe: loading '
-    ...                 'Boot0001 "X" from PciRoot(0x0)/iSCSI(iqn.x:v,0x1)\\n'
-    ...                 'MARK', 'MARK')[0][-19:]
-    '/iSCSI(iqn.x:v,0x1)'
-    >>> console_excerpt('a\\nb\\nc', 'MARK', limit=2)
-    ['b', 'c']
-    """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    start = next((i for i, line in enumerate(lines)
-                  if _IPXE_START in line), None)
-    if start is None:  # the firmware's own initiator: from its iSCSI load
-        start = next((i for i, line in enumerate(lines)
-                      if _FIRMWARE_LOAD in line and '/iSCSI(' in line), 0)
-    end = next((i + 1 for i, line in enumerate(lines)
-                if i >= start and marker in line), len(lines))
-    return [mask(line, secrets) for line in lines[start:end][-limit:]]
-
-
-def reason(error: str) -> str:
-    """An error's first line, without the console it announces (the
-    console is printed on its own).
-
-    >>> reason("'M' on the console: not seen within 4 s; last console "
-    ...        "lines:\\niPXE initialising devices...")
-    "'M' on the console: not seen within 4 s"
-    >>> reason('VM x: iSCSI boot failed: No such device; console:\\nlines')
-    'VM x: iSCSI boot failed: No such device'
-    """
-    first = error.split('\n', 1)[0].rstrip()
-    for announcement in ('; last console lines:', '; console:'):
-        if first.endswith(announcement):
-            first = first[:-len(announcement)]
-    return first
-
-
 @dataclasses.dataclass
 class BootResult:
     """What became of the real boot."""
@@ -237,14 +184,9 @@ def check_host() -> None:
     :raises BootUnavailable: a Debian package is missing (one line naming
         it, saying to run ./wb deps), or qemu cannot start a TCG machine.
     """
-    try:
-        packages.check()
-    except RealBootError as exc:
-        raise BootUnavailable(str(exc))
-    problem = packages.qemu_problem()
+    problem = packages.boot_problem()
     if problem:
-        raise BootUnavailable('qemu cannot start a TCG machine here: %s'
-                              % problem)
+        raise BootUnavailable(problem)
 
 
 def run_boot(lab: Lab, work: Path, options: BootOptions,

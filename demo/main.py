@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``./wb demo``: UEFI iSCSI boot from a Cinder volume through iLO, for real.
+"""``./wb demo --in-process``: the walk-through through the task manager.
 
 Starts an emulated iLO 4 (Gen9) and iLO 5 (Gen10), enrolls a node on
 each in a fresh SQLite database, attaches an iSCSI boot volume (with its
@@ -58,7 +58,7 @@ def parse_args(argv: Optional[Sequence[str]] = None
                ) -> Tuple[argparse.Namespace,
                           Optional[demo_boot.BootOptions]]:
     """The options, and those of the real boot (None without --boot)."""
-    parser = argparse.ArgumentParser(prog='python -m demo',
+    parser = argparse.ArgumentParser(prog='python -m demo --in-process',
                                      description=__doc__.split('\n')[0])
     parser.add_argument('--keep', type=Path, metavar='DIR',
                         help='work in DIR and keep it (config, database; '

@@ -94,3 +94,16 @@ def qemu_problem(binary: str = 'qemu-system-x86_64',
         return ' '.join(proc.stderr.split())[-300:] or 'exit %d' % (
             proc.returncode)
     return None
+
+
+def boot_problem() -> Optional[str]:
+    """Why a VM cannot boot here (a Debian package missing, saying to run
+    ``./wb deps``; qemu unable to start a TCG machine), or None."""
+    try:
+        check()
+    except PackagesMissing as exc:
+        return str(exc)
+    problem = qemu_problem()
+    if problem:
+        return 'qemu cannot start a TCG machine here: %s' % problem
+    return None

@@ -115,6 +115,21 @@ def write_ahead_log(database: Path) -> None:
         db.execute('PRAGMA journal_mode=WAL')
 
 
+def ensure_tgtd(layout: Layout, out: Callable[[str], None]) -> None:
+    """Build the patched tgtd under ``build/tgt`` unless it is current
+    (:class:`realboot.tgtbuild.TgtBuild`): the firmware's initiator
+    offers SHA-256 CHAP, which Debian's tgtd misreads. If it cannot be
+    built, say so; tgtd is then Debian's."""
+    from realboot.errors import RealBootError
+    from realboot.tgtbuild import TgtBuild
+    try:
+        TgtBuild(layout.build / 'tgt',
+                 progress=lambda line: out('[services] %s' % line)).ensure()
+    except RealBootError as error:
+        out("[services] %s: tgtd is Debian's (a firmware login with "
+            "CHAP fails against it)" % error)
+
+
 def tgtd_binary(layout: Layout) -> str:
     """The project's patched tgtd (standard CHAP algorithm numbers) when
     built (``build/tgt/tgtd``), else Debian's."""
@@ -415,6 +430,7 @@ def up(layout: Layout, with_parent: bool = False,
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_stop)
     install.ensure(layout, out)
+    ensure_tgtd(layout, out)
     supervisor = Supervisor(layout, out)
     supervisor.guard.start_watcher()
     started = time.monotonic()
@@ -459,6 +475,21 @@ def read_state(layout: Layout) -> Optional[dict]:
     except (OSError, ValueError, KeyError):
         return None
     return state
+
+
+def wait_until_up(layout: Layout, process: subprocess.Popen,
+                  timeout: float) -> Optional[str]:
+    """Wait for ``process`` (``python -m services up``) to write
+    ``state.json``; None once it has, else why not ("did not start",
+    "not up in N s")."""
+    deadline = time.monotonic() + timeout
+    while read_state(layout) is None:
+        if process.poll() is not None:
+            return 'did not start'
+        if time.monotonic() > deadline:
+            return 'not up in %.0f s' % timeout
+        time.sleep(0.5)
+    return None
 
 
 def down(layout: Layout, timeout: float = 60.0,

@@ -88,6 +88,45 @@ class SparseFileDriver(driver.VolumeDriver):
     def extend_volume(self, volume, new_size):
         os.truncate(self.local_path(volume), new_size * GIB)
 
+    # -- cinder manage: a file of the folder brought under Cinder ---------
+    def _existing(self, volume, existing_ref):
+        """The file ``existing_ref`` names: ``source-name``, a plain file
+        name in the volumes folder that is no volume's yet."""
+        name = existing_ref.get('source-name') or ''
+        template = self.configuration.safe_get('volume_name_template') or \
+            'volume-%s'
+        path = os.path.join(self._folder(), name)
+        reason = None
+        if not name or os.sep in name or name.startswith('.'):
+            reason = 'source-name must be a file name in %s' % self._folder()
+        elif name.startswith(template.split('%')[0]):
+            reason = '%s is the file of a Cinder volume' % name
+        elif not os.path.isfile(path):
+            reason = 'no file %s in %s' % (name, self._folder())
+        if reason:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref, reason=reason)
+        return path
+
+    def manage_existing_get_size(self, volume, existing_ref):
+        """The file's size in GiB, rounded up."""
+        size = os.path.getsize(self._existing(volume, existing_ref))
+        return max(1, -(-size // GIB))
+
+    def manage_existing(self, volume, existing_ref):
+        """The file becomes the volume's: renamed to its name and grown
+        (sparse) to the whole GiB Cinder counts."""
+        path = self._existing(volume, existing_ref)
+        size = self.manage_existing_get_size(volume, existing_ref)
+        os.rename(path, self.local_path(volume))
+        os.truncate(self.local_path(volume), size * GIB)
+        LOG.info('Managed %(file)s as sparse volume %(name)s: %(size)d GiB',
+                 {'file': existing_ref['source-name'], 'name': volume.name,
+                  'size': size})
+
+    def unmanage(self, volume):
+        """Cinder forgets the volume; its file stays in the folder."""
+
     def ensure_export(self, context, volume):
         return self.target_driver.ensure_export(
             context, volume, self.local_path(volume))

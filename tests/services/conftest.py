@@ -36,21 +36,21 @@ cost four commands a scenario.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import re
-import resource
 import signal
 import subprocess
 import sys
 import time
-from typing import Any, Iterator, List
+from typing import Iterator
 
 import pytest
 
 from iloemu import IloFleet
 from iloemu.testing import running_fleet
 from services import run
+from services.client import (Cli, NO_CHAP_TYPE, remove_nodes,
+                             remove_volumes)
 from services.layout import ROOT, Layout, default_folder
 from tests.services import summary
 
@@ -58,26 +58,6 @@ pytest.register_assert_rewrite('tests.services.scenario')
 
 #: Seconds the services may take to come up (RabbitMQ alone: about 10).
 UP_TIMEOUT = 300
-#: ``volume target show`` of the 9.1.6 API includes Cinder's CHAP
-#: secret in its properties, and the iLO password is a command line
-#: value of ``node create``: never print either.
-_SECRET = re.compile(
-    r'(["\']?(?:auth_password|ilo_password)["\']?\s*[:=]\s*["\']?)'
-    r'([^"\',}\s]+)')
-
-
-def mask(text: str) -> str:
-    """``text`` with every ``auth_password`` and ``ilo_password`` value
-    replaced.
-
-    >>> mask('{"auth_password": "Abc123", "auth_username": "u"}')
-    '{"auth_password": "***", "auth_username": "u"}'
-    >>> mask('--driver-info ilo_password=iLO-pw-1 --name n')
-    '--driver-info ilo_password=*** --name n'
-    """
-    return _SECRET.sub(r'\1***', text)
-
-
 #: Emulated iLO addresses of each xdist worker: gw0 from the set's
 #: first iLO address on, gw1 from 40 further, ... (no worker runs 40
 #: scenarios; 6 workers fit in the /24).
@@ -85,13 +65,6 @@ ILOS_PER_WORKER = 40
 #: Without xdist (the serial tests), the iLOs take the block after gw4's:
 #: their MACs are not those of the concurrent step's nodes.
 MASTER_INDEX = 5
-#: An empty API version leaves that API's command group out of
-#: ``openstack``'s start-up: these scenarios call only ``baremetal``.
-#: Loading the ~1000 commands of compute, network, image, share, ...
-#: took a third of each command's start-up CPU (1.4 s, 1.1 s without).
-QUIET_APIS = {'OS_%s_API_VERSION' % api: '' for api in (
-    'ACCELERATOR', 'COMPUTE', 'IDENTITY', 'IMAGE', 'NETWORK', 'OBJECT',
-    'VOLUME', 'SHARE')}
 
 
 def pytest_configure(config) -> None:
@@ -139,11 +112,8 @@ def _up(layout: Layout) -> bool:
     if run.read_state(layout) is not None:
         return True
     if 'process' not in _SESSION:
-        _SESSION['process'] = process = _start(layout)
-        deadline = time.monotonic() + UP_TIMEOUT
-        while run.read_state(layout) is None and process.poll() is None \
-                and time.monotonic() < deadline:
-            time.sleep(0.5)
+        _SESSION['process'] = _start(layout)
+        run.wait_until_up(layout, _SESSION['process'], UP_TIMEOUT)
     return run.read_state(layout) is not None
 
 
@@ -205,12 +175,6 @@ def pytest_sessionfinish(session) -> None:
         process.wait(timeout=120)
 
 
-def _children_cpu() -> float:
-    """CPU seconds (user + system) of this process's ended children."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _size(path) -> int:
     try:
         return path.stat().st_size
@@ -243,24 +207,6 @@ def services() -> Layout:
     return layout
 
 
-def remove_nodes(cli: 'Cli', uuids: List[str]) -> None:
-    """``node maintenance set`` and ``node delete``, whatever their
-    state (a volume a deleted node held stays attached in Cinder)."""
-    if uuids:
-        cli.baremetal('node', 'maintenance', 'set', *uuids, parse=False)
-        cli.baremetal('node', 'delete', *uuids, parse=False)
-
-
-def remove_volumes(cli: 'Cli', ids: List[str]) -> None:
-    """``cinder delete`` (Cinder's default quota is 10 volumes), also
-    of volumes still attached to nodes deleted in maintenance (their
-    state reset first: Cinder's word only)."""
-    if ids:
-        cli.cinder('reset-state', '--state', 'available',
-                   '--attach-status', 'detached', *ids)
-        cli.cinder('delete', *ids)
-
-
 def trust(layout: Layout) -> None:
     """ironic's ``[ilo]ca_file``: every worker's CA in one file,
     rewritten whole (never read half written), one worker at a time."""
@@ -284,76 +230,6 @@ def fleet(services: Layout) -> Iterator[IloFleet]:
         yield fleet
 
 
-class Cli:
-    """``openstack baremetal ...`` and ``cinder ...`` as typed."""
-
-    def __init__(self, layout: Layout) -> None:
-        self.layout = layout
-        self.bin = layout.client_venv / 'bin'
-        self.commands: List[str] = []
-
-    def _run(self, argv: List[str], parse: bool, label: str) -> Any:
-        shown = ' '.join(argv)
-        self.commands.append(mask(shown))
-        start = time.monotonic()
-        cpu = _children_cpu()
-        done = subprocess.run([str(self.bin / argv[0]), *argv[1:]],
-                              capture_output=True, text=True,
-                              env={**os.environ, 'PYTHONWARNINGS': 'ignore',
-                                   **QUIET_APIS})
-        with open(self.layout.logs / 'cli.txt', 'a') as log:
-            log.write('%s %s | %.2f s | %.2f CPU s\n' % (
-                argv[0], label, time.monotonic() - start,
-                _children_cpu() - cpu))
-        if done.returncode != 0:
-            raise AssertionError('%s: exit %d: %s' % (
-                mask(shown), done.returncode, mask(done.stderr.strip())))
-        return json.loads(done.stdout) if parse and done.stdout.strip() \
-            else done.stdout
-
-    def baremetal(self, *args: str, parse: bool = True) -> Any:
-        """``openstack baremetal ARGS`` (``-f json`` when parsed)."""
-        return self._run(
-            ['openstack', '--os-auth-type', 'none', '--os-endpoint',
-             self.layout.urls()['ironic'], 'baremetal', *args,
-             *(['-f', 'json'] if parse else [])], parse, ' '.join(args[:2]))
-
-    def cinder(self, *args: str) -> str:
-        """``cinder ARGS`` against the local Cinder, no Keystone."""
-        return self._run(
-            ['cinder', '--os-auth-type', 'noauth', '--os-user-id', 'admin',
-             '--os-project-id', 'admin', '--os-endpoint',
-             self.layout.urls()['cinder'], *args], False, args[0])
-
-    def volume(self, volume_id: str) -> dict:
-        """``cinder show`` as a dict of its table."""
-        return table(self.cinder('show', volume_id))
-
-    def wait_volume(self, volume_id: str, status: str,
-                    timeout: float = 60) -> dict:
-        """The volume once its status is ``status``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            volume = self.volume(volume_id)
-            if volume.get('status') == status or time.monotonic() > deadline:
-                return volume
-            time.sleep(1)
-
-
-def table(output: str) -> dict:
-    """A ``cinder`` property table as a dict.
-
-    >>> table('| Property | Value |\\n| id | 7 |\\n| status | available |')
-    {'id': '7', 'status': 'available'}
-    """
-    rows = {}
-    for line in output.splitlines():
-        cells = [c.strip() for c in line.split('|')]
-        if len(cells) == 4 and cells[1] and cells[1] != 'Property':
-            rows[cells[1]] = cells[2]
-    return rows
-
-
 @pytest.fixture
 def cli(services: Layout) -> Cli:
     return Cli(services)
@@ -361,34 +237,22 @@ def cli(services: Layout) -> Cli:
 
 @pytest.fixture
 def operator(cli: Cli, fleet: IloFleet, services: Layout):
-    """``operator(gen, name)``: an emulated iLO of generation ``gen``
-    and the :class:`tests.services.scenario.Operator` on it, its
-    password and ``name`` made unique; its nodes and volumes stay (the
-    next run's start removes them)."""
+    """``operator(gen, name, **settings)``: an emulated iLO of
+    generation ``gen`` (``settings``: ``IloFleet.add``'s, a backend for
+    instance) and the :class:`tests.services.scenario.Operator` on it,
+    its password and ``name`` made unique; its nodes and volumes stay
+    (the next run's start removes them)."""
     from harness.nodes import ilo_password, unique
     from tests.services.scenario import Operator
 
-    def make(gen: int, name: str):
+    def make(gen: int, name: str, **settings):
         password = ilo_password()
-        ilo = fleet.add(generation=gen, boot_mode='uefi', password=password)
+        ilo = fleet.add(generation=gen, boot_mode='uefi', password=password,
+                        **settings)
         name = unique(name + '-')
         return Operator(cli, services, ilo, name), password, name
 
     return make
-
-
-def tgt_targets(layout: Layout) -> str:
-    """What the services' tgtd exports (``tgtadm --op show``)."""
-    return subprocess.run(
-        ['tgtadm', '-C', '0', '--lld', 'iscsi', '--op', 'show', '--mode',
-         'target'], capture_output=True, text=True, check=True,
-        env={**os.environ, 'TGT_IPC_SOCKET': str(layout.tgt_socket)}
-    ).stdout
-
-
-#: The volume type whose volumes the sparse driver exports without CHAP
-#: (``services/sparsedriver.py``, extra spec ``sparse:chap``).
-NO_CHAP_TYPE = 'no-chap'
 
 
 @pytest.fixture(scope='session')
