@@ -59,9 +59,10 @@ class Operator(client.Operator):
         return tenant
 
     def undeploy(self, node_uuid: str, volume_id: str,
-                 tenant: Tenant) -> None:
+                 tenant: Optional[Tenant] = None) -> None:
         """``node undeploy``: available, volume available, nothing of
-        ``tenant`` on the iLO or in tgt."""
+        ``tenant`` on the iLO or in tgt; without ``tenant`` (a failed
+        deploy's undeploy), nothing enabled on the iLO."""
         self.baremetal('node', 'undeploy', node_uuid, '--wait', WAIT,
                        parse=False)
         node = self.node(node_uuid)
@@ -69,7 +70,8 @@ class Operator(client.Operator):
             'available', None)
         assert self.cli.wait_volume(volume_id, 'available')['status'] == \
             'available'
-        assert tenant.iqn not in tgt_targets(self.services)
+        assert tenant is None or \
+            tenant.iqn not in tgt_targets(self.services)
         assert_nothing_left(self.ilo, tenant)
 
 

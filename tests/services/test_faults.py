@@ -60,11 +60,4 @@ def test_ilo_fault_during_deploy(operator, gen, boot_interface, fault):
                          op.cli.volume(volume_id)['status'],
                          node['last_error']))
 
-    op.baremetal('node', 'undeploy', node_uuid, '--wait', '300',
-                 parse=False)
-    node = op.node(node_uuid)
-    assert (node['provision_state'], node['last_error']) == (
-        'available', None)
-    assert op.cli.wait_volume(volume_id, 'available')['status'] == \
-        'available'
-    assert_nothing_left(op.ilo, None)
+    op.undeploy(node_uuid, volume_id)

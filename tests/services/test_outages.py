@@ -47,7 +47,7 @@ import pytest
 from iloemu import DelayRule, FaultPlan
 from services import run
 from services.layout import ROOT, Layout
-from tests.services.scenario import assert_nothing_left, enabled_attempts
+from tests.services.scenario import enabled_attempts
 
 pytestmark = pytest.mark.serial
 
@@ -124,19 +124,6 @@ def report(layout: Layout, line: str) -> None:
         out.write(line + '\n')
 
 
-def undeploy_failed(op, node_uuid: str, volume_id: str) -> None:
-    """``undeploy`` of a failed deploy: node and volume available,
-    nothing of the tenant enabled on the iLO."""
-    op.baremetal('node', 'undeploy', node_uuid, '--wait', '300',
-                 parse=False)
-    node = op.node(node_uuid)
-    assert (node['provision_state'], node['last_error']) == (
-        'available', None)
-    assert op.cli.wait_volume(volume_id, 'available')['status'] == \
-        'available'
-    assert_nothing_left(op.ilo, None)
-
-
 def test_cinder_down_at_deploy(operator, outage, services):
     op, password, name = operator(10, 'cinder-down')
     volume_id = op.volume(name)
@@ -158,7 +145,7 @@ def test_cinder_down_at_deploy(operator, outage, services):
         took, node['last_error']))
 
     outage.start('cinder-api')
-    undeploy_failed(op, node_uuid, volume_id)
+    op.undeploy(node_uuid, volume_id)
 
 
 def test_rabbitmq_down_at_deploy(operator, outage, services, cli):
@@ -254,4 +241,4 @@ def test_conductor_killed_during_deploy(operator, outage, services):
     assert "can't be resumed" in node['last_error']
     report(services, 'conductor killed during deploy: %s; volume %s' % (
         node['last_error'], op.cli.volume(volume_id)['status']))
-    undeploy_failed(op, node_uuid, volume_id)
+    op.undeploy(node_uuid, volume_id)
