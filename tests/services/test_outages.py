@@ -33,14 +33,18 @@ operator's service manager would:
 
 Each test changes the set of services that the others use: all are
 ``serial`` (never run concurrently with another test), and the
-``outage`` fixture starts again whatever a test left stopped.
+``outage`` fixture starts again whatever a test left stopped. They run
+alone, so they share one enrolled node and Cinder volume a generation
+(``ready``; each test leaves its node available again, and creates the
+boot volume target its deploy uses: the tear down deletes it);
+enrolling costs some 30 s of commands and ``--wait`` polls.
 """
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
-from typing import Iterator, List
+from typing import Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -56,7 +60,9 @@ OTHER_HOST = 'services-takeover'
 #: Seconds to wait for something the conductor logs.
 LOG_WAIT = 120
 #: Seconds RabbitMQ stays down while ``node deploy`` waits.
-RABBITMQ_DOWN = 20
+RABBITMQ_DOWN = 10
+#: The boot interface of each generation's node.
+INTERFACES = {9: 'ilo-virtual-media', 10: 'ilo-pxe'}
 
 
 class Outage:
@@ -100,6 +106,33 @@ def outage(services: Layout) -> Iterator[Outage]:
         control.restore()
 
 
+@pytest.fixture(scope='module')
+def ready(services: Layout, fleet) -> Callable[[int], Tuple]:
+    """``ready(gen)``: the :class:`tests.services.scenario.Operator`,
+    node and Cinder volume of generation ``gen``, made at first use: an
+    emulated iLO, the volume, a node enrolled with its port and
+    connector, available. Each test creates the boot volume target:
+    ironic's tear down deletes it, as it belongs to one instance."""
+    from harness.nodes import ilo_password, unique
+    from services.client import Cli
+    from tests.services.scenario import Operator
+    made: Dict[int, Tuple] = {}
+
+    def get(gen: int) -> Tuple:
+        if gen not in made:
+            password = ilo_password()
+            ilo = fleet.add(generation=gen, boot_mode='uefi',
+                            password=password)
+            name = unique('outage-%d-' % gen)
+            op = Operator(Cli(services), services, ilo, name)
+            volume_id = op.volume(name)
+            node_uuid = op.enroll(password, INTERFACES[gen], name)
+            made[gen] = (op, node_uuid, volume_id)
+        return made[gen]
+
+    return get
+
+
 def writes(ilo, since: int) -> List[str]:
     """The requests after the ``since``-th that may change the iLO: all
     but GETs and RIBCL (the emulator's RIBCL answers GET_* commands
@@ -124,10 +157,8 @@ def report(layout: Layout, line: str) -> None:
         out.write(line + '\n')
 
 
-def test_cinder_down_at_deploy(operator, outage, services):
-    op, password, name = operator(10, 'cinder-down')
-    volume_id = op.volume(name)
-    node_uuid = op.enroll(password, 'ilo-pxe', name)
+def test_cinder_down_at_deploy(ready, outage, services):
+    op, node_uuid, volume_id = ready(10)
     op.boot_volume(node_uuid, volume_id)
 
     outage.stop('cinder-api')
@@ -148,10 +179,8 @@ def test_cinder_down_at_deploy(operator, outage, services):
     op.undeploy(node_uuid, volume_id)
 
 
-def test_rabbitmq_down_at_deploy(operator, outage, services, cli):
-    op, password, name = operator(9, 'rabbit-down')
-    volume_id = op.volume(name)
-    node_uuid = op.enroll(password, 'ilo-virtual-media', name)
+def test_rabbitmq_down_at_deploy(ready, outage, services, cli):
+    op, node_uuid, volume_id = ready(9)
     op.boot_volume(node_uuid, volume_id)
     requests = len(op.ilo.log.records)
 
@@ -187,10 +216,8 @@ def test_rabbitmq_down_at_deploy(operator, outage, services, cli):
     op.undeploy(node_uuid, volume_id, op.tenant(node_uuid))
 
 
-def test_takeover_of_an_active_node(operator, outage, services):
-    op, password, name = operator(10, 'takeover')
-    volume_id = op.volume(name)
-    node_uuid = op.enroll(password, 'ilo-pxe', name)
+def test_takeover_of_an_active_node(ready, outage, services):
+    op, node_uuid, volume_id = ready(10)
     op.boot_volume(node_uuid, volume_id)
     tenant = op.deploy(node_uuid)
     attempts = enabled_attempts(op.ilo)
@@ -215,10 +242,8 @@ def test_takeover_of_an_active_node(operator, outage, services):
     op.undeploy(node_uuid, volume_id, tenant)
 
 
-def test_conductor_killed_during_deploy(operator, outage, services):
-    op, password, name = operator(9, 'conductor-killed')
-    volume_id = op.volume(name)
-    node_uuid = op.enroll(password, 'ilo-virtual-media', name)
+def test_conductor_killed_during_deploy(ready, outage, services):
+    op, node_uuid, volume_id = ready(9)
     op.boot_volume(node_uuid, volume_id)
     # The iLO takes the iSCSI settings and holds its answer: the
     # conductor is killed while it waits for it.
