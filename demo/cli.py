@@ -125,13 +125,13 @@ class ShownCli(Cli):
     def _requests(self) -> int:
         return sum(len(ilo.log.records) for ilo in self.ilos)
 
-    def _run(self, argv: List[str], parse: bool) -> Any:
+    def _run(self, argv: List[str], parse: bool, label: str) -> Any:
         if self.quiet:
-            return super()._run(argv, parse)
+            return super()._run(argv, parse, label)
         self.out('$ %s' % mask(typed(argv)))
         start, requests = time.monotonic(), self._requests()
         try:
-            return super()._run(argv, parse)
+            return super()._run(argv, parse, label)
         finally:
             self.out('  %.1f s, %d iLO requests' % (
                 time.monotonic() - start, self._requests() - requests))

@@ -105,3 +105,17 @@ def test_a_line_holding_a_secret_fails_the_demo(capsys):
 def test_a_timeout_must_be_positive(argv):
     with pytest.raises(SystemExit):
         cli.parse_args(argv)
+
+
+def test_shown_cli_prints_and_runs_a_command(tmp_path, capsys):
+    """Each command through the client's runner: typed, run, timed."""
+    from services.layout import Layout
+    fake = tmp_path / 'client-venv' / 'bin' / 'cinder'
+    fake.parent.mkdir(parents=True)
+    fake.write_text('#!/bin/sh\necho "| status | available |"\n')
+    fake.chmod(0o755)
+    shown = cli.ShownCli(Layout(tmp_path / 'services', build=tmp_path),
+                         Printer())
+    assert shown.cinder('list') == '| status | available |\n'
+    out = capsys.readouterr().out
+    assert ('$ cinder' in out, ' 0 iLO requests' in out) == (True, True)
