@@ -490,7 +490,10 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         prog='python -m demo', description=__doc__.split('\n')[0],
         epilog='--in-process [--boot ...]: the walk-through through '
         'ironic\'s task manager in this process (python -m demo '
-        '--in-process --help)')
+        '--in-process --help)', allow_abbrev=False)
+    parser.add_argument('--boot', action='store_true',
+                        help='the VMs boot in any case (the in-process '
+                        'walk-through boots only with it)')
     parser.add_argument('--boot-timeout', type=float, metavar='SECONDS',
                         default=DEFAULT_TIMEOUT,
                         help='seconds from power-on to the marker '

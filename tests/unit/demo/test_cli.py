@@ -107,6 +107,12 @@ def test_a_timeout_must_be_positive(argv):
         cli.parse_args(argv)
 
 
+@pytest.mark.parametrize('argv', [[], ['--boot']])
+def test_the_vms_boot_with_or_without_boot(argv):
+    """``./wb demo --boot`` (issue 14's command) runs the CLI demo."""
+    assert cli.parse_args(argv).boot_timeout == cli.DEFAULT_TIMEOUT
+
+
 def test_shown_cli_prints_and_runs_a_command(tmp_path, capsys):
     """Each command through the client's runner: typed, run, timed."""
     from services.layout import Layout
