@@ -40,7 +40,7 @@ def view(attempts, override='Disabled', target='None', uefi='None'):
     "{'auth_password': '%s', 'x': 1}" % SECRET,
     'openstack baremetal node create --driver-info ilo_password=%s'
     % SECRET,
-])
+], ids=['json', 'python-repr', 'command-line'])
 def test_mask_hides_every_secret(text):
     assert SECRET not in client.mask(text)
 
