@@ -50,15 +50,21 @@ def describe(argv: Sequence[str]) -> str:
     return shlex.join(argv)
 
 
-def die_with_parent() -> None:
-    """In a child before ``exec``: SIGKILL it when its parent dies.
+def die_with_parent(signum: int = signal.SIGKILL) -> None:
+    """Have the kernel send ``signum`` to this process when its parent
+    dies; if the parent is already gone, send it now.
 
-    For daemons started from the main thread (Linux sends the signal when
-    the thread that forked the child ends), so that a test run killed
-    hard leaves no tgtd behind.
+    In a child before ``exec`` (``preexec_fn``): for daemons started from
+    the main thread (Linux sends the signal when the thread that forked
+    the child ends), so that a test run killed hard leaves no tgtd
+    behind. The services' supervisor asks for SIGTERM, to stop in order.
     """
+    parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), 'prctl(PR_SET_PDEATHSIG)')
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signum)
 
 
 def mask(text: str, secrets: Sequence[str]) -> str:

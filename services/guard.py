@@ -26,8 +26,8 @@ sure nothing is left:
   the kernel closes the pipe when the supervisor dies, and the watcher
   kills every marked process;
 * the supervisor's own parent dying (a test run SIGKILLed): with
-  :func:`die_with_parent` the kernel sends the supervisor SIGTERM
-  (``PR_SET_PDEATHSIG``), and the orderly stop runs.
+  :func:`realboot.commands.die_with_parent` the kernel sends the
+  supervisor SIGTERM (``PR_SET_PDEATHSIG``), and the orderly stop runs.
 
 A child stopped on purpose (:meth:`Guard.stop_one`, an outage test) is
 no longer a child; started again with :meth:`Guard.start`, it is one
@@ -37,7 +37,6 @@ Linux only (``/proc``, ``prctl``).
 """
 from __future__ import annotations
 
-import ctypes
 import os
 from pathlib import Path
 import signal
@@ -46,18 +45,6 @@ import time
 from typing import Dict, IO, List, Optional, Sequence
 
 MARKER = 'SERVICES_GUARD'
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(signum: int = signal.SIGTERM) -> None:
-    """Have the kernel send ``signum`` to this process when its parent
-    dies; if the parent is already gone, send it now."""
-    parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), 'prctl(PR_SET_PDEATHSIG)')
-    if os.getppid() != parent:
-        os.kill(os.getpid(), signum)
 
 
 def marked(token: str, proc: Path = Path('/proc')) -> List[int]:

@@ -38,8 +38,9 @@ import urllib.error
 import urllib.request
 from typing import Callable, Dict, List, NamedTuple, Optional
 
+from realboot.commands import die_with_parent
 from services import config, control, install
-from services.guard import Guard, die_with_parent
+from services.guard import Guard
 from services.layout import (AMQP_PORT, CINDER_PORT, IRONIC_PORT,
                              ISCSI_PORT, Layout)
 

@@ -86,7 +86,7 @@ def test_die_with_parent_signals_when_the_parent_is_killed():
     # and reports the signal it got in its exit status file.
     script = textwrap.dedent('''
         import os, signal, sys, time
-        from services.guard import die_with_parent
+        from realboot.commands import die_with_parent
         def done(signum, frame):
             # Written aside, then renamed: the test never reads a file
             # that exists but is not written yet.
@@ -95,7 +95,7 @@ def test_die_with_parent_signals_when_the_parent_is_killed():
             os.replace(sys.argv[1] + '.part', sys.argv[1])
             sys.exit(0)
         signal.signal(signal.SIGTERM, done)
-        die_with_parent()
+        die_with_parent(signal.SIGTERM)
         print('ready', flush=True)
         time.sleep(60)
     ''')
