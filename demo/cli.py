@@ -388,10 +388,7 @@ def forget_earlier(cli: ShownCli, holdings: Holdings,
         nodes = [n['uuid'] for n in map(holdings.node, names) if 'uuid' in n]
         remove_nodes(cli, nodes)
         for name in names:
-            rows = [line.split('|') for line in cli.cinder(
-                'list', '--name', name).splitlines()[3:-1]]
-            ids = [row[1].strip() for row in rows if len(row) > 2]
-            remove_volumes(cli, ids)
+            remove_volumes(cli, cli.volume_ids('--name', name))
     finally:
         cli.quiet = False
 

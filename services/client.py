@@ -105,6 +105,16 @@ def table(output: str) -> dict:
     return rows
 
 
+def list_ids(output: str) -> List[str]:
+    """The IDs (the first column) of a ``cinder list`` table.
+
+    >>> list_ids('+-+\\n| ID | Name |\\n+-+\\n| a1 | v |\\n+-+')
+    ['a1']
+    """
+    rows = [line.split('|') for line in output.splitlines()[3:-1]]
+    return [row[1].strip() for row in rows if len(row) > 2]
+
+
 def _children_cpu() -> float:
     """CPU seconds (user + system) of this process's ended children."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -152,6 +162,10 @@ class Cli:
             ['cinder', '--os-auth-type', 'noauth', '--os-user-id', 'admin',
              '--os-project-id', 'admin', '--os-endpoint',
              self.layout.urls()['cinder'], *args], False, args[0])
+
+    def volume_ids(self, *args: str) -> List[str]:
+        """The volumes of ``cinder list ARGS``."""
+        return list_ids(self.cinder('list', *args))
 
     def volume(self, volume_id: str) -> dict:
         """``cinder show`` as a dict of its table."""

@@ -136,8 +136,7 @@ def _prepare(layout: Layout) -> None:
         # ports hold the MACs this run's iLOs have again.
         cli = Cli(layout)
         remove_nodes(cli, [n['uuid'] for n in cli.baremetal('node', 'list')])
-        rows = cli.cinder('list').splitlines()[3:-1]
-        remove_volumes(cli, [row.split('|')[1].strip() for row in rows])
+        remove_volumes(cli, cli.volume_ids())
     if _up(layout):
         _volume_type(layout)
 
