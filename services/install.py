@@ -19,12 +19,14 @@ virtualenv. ironic runs from the build's venv (``./wb build``).
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from services.layout import ROOT, Layout
 
@@ -61,3 +63,26 @@ def ensure(layout: Layout, out: Callable[[str], None] = print) -> None:
     """Both virtualenvs, installed when missing or outdated."""
     venv(layout.cinder_venv, REQUIREMENTS / 'cinder.txt', out)
     venv(layout.client_venv, REQUIREMENTS / 'client.txt', out)
+
+
+@contextlib.contextmanager
+def exclusive(layout: Layout,
+              out: Callable[[str], None] = print) -> Iterator[None]:
+    """One process at a time in the block, for the installs and builds
+    that sets of services of one checkout share (its virtualenvs, the
+    patched tgtd): ``./wb test`` starts two sets at once, and on a fresh
+    clone the second then waits and finds them made. The lock goes with
+    its process, however that ends."""
+    layout.build.mkdir(parents=True, exist_ok=True)
+    path = layout.build / 'services-install.lock'
+    with open(path, 'w') as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            start = time.monotonic()
+            out('[services] waiting for another set\'s installs (%s)'
+                % path)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            out('[services] waited %.1f s for another set\'s installs'
+                % (time.monotonic() - start))
+        yield

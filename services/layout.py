@@ -15,8 +15,8 @@
 Everything is under one folder (``build/services`` of the checkout, or
 ``$SERVICES_DIR``) and listens on one loopback address of its own, the
 ``.1`` of a /24 in iloemu's ``services`` block (the iLOs of that /24 are
-``.2`` on), so that two checkouts running services at once never meet:
-the /24 is picked from the folder's path. Standard ports on that address:
+``.2`` on), so that two sets running at once never meet: the /24 is
+picked from the folder's path (:func:`slot_of`). Standard ports on that address:
 RabbitMQ 5672, Cinder 8776, ironic 6385, tgt 3260; epmd and Erlang's
 distribution get free ports of 127.0.0.1, picked at start.
 """
@@ -43,14 +43,23 @@ def default_folder() -> Path:
     return Path(os.environ.get('SERVICES_DIR') or ROOT / 'build' / 'services')
 
 
+def _number(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], 'big')
+
+
 def slot_of(folder: Path) -> int:
-    """The /24 of the services block that ``folder`` uses.
+    """The /24 of the services block that ``folder`` uses: a number of
+    its parent's path plus one of its name, so that the sets of one
+    checkout (``build/services``, ``build/services-outage`` of the test
+    group's serial step) never meet, wherever it is.
 
     >>> slot_of(Path('/a')) == slot_of(Path('/a')) != slot_of(Path('/b'))
     True
+    >>> (_number('services') - _number('services-outage')) % addresses.SLOTS
+    347
     """
-    digest = hashlib.sha256(str(folder).encode()).digest()
-    return int.from_bytes(digest[:4], 'big') % addresses.SLOTS
+    return (_number(str(folder.parent)) + _number(folder.name)) \
+        % addresses.SLOTS
 
 
 @dataclasses.dataclass(frozen=True)

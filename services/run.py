@@ -430,8 +430,9 @@ def up(layout: Layout, with_parent: bool = False,
         die_with_parent(signal.SIGTERM)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_stop)
-    install.ensure(layout, out)
-    ensure_tgtd(layout, out)
+    with install.exclusive(layout, out):
+        install.ensure(layout, out)
+        ensure_tgtd(layout, out)
     supervisor = Supervisor(layout, out)
     supervisor.guard.start_watcher()
     started = time.monotonic()

@@ -18,7 +18,7 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from workbench import steps
 from workbench.paths import Paths
@@ -138,10 +138,13 @@ def touched_test_modules(names: Sequence[str]) -> List[str]:
 
 
 def run_pytest(paths: Paths, name: str, targets: Sequence[str],
-               cwd: Path, extra: Sequence[str] = ()) -> Result:
+               cwd: Path, extra: Sequence[str] = (),
+               env: Optional[Dict[str, str]] = None) -> Result:
     """Run pytest on ``targets`` in the venv, as step ``name``.
 
     Counts come from its JUnit XML.
+
+    :param env: variables added to the environment of pytest.
     """
     report = paths.reports / (name + ".xml")
     report.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +153,7 @@ def run_pytest(paths: Paths, name: str, targets: Sequence[str],
                            "-p", "no:cacheprovider", "--junitxml",
                            str(report), *extra, *targets],
                     reports=paths.reports, cwd=cwd, where=str(paths.venv),
-                    counter=steps.pytest_results)
+                    env=env, counter=steps.pytest_results)
     result = Result(name, seconds=run.seconds, log=str(run.log))
     if not report.is_file():
         result.failed = 1

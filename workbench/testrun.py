@@ -27,20 +27,22 @@ leaves one out):
 * ``realboot``: qemu VMs boot through the patched ironic;
 * ``services``: RabbitMQ, Cinder, ironic's API and conductor started
   once, a node deployed from a Cinder volume with the ``openstack`` CLI:
-  step ``services`` runs the scenarios concurrently (pytest-xdist), then
-  step ``services-serial`` those marked ``serial`` (they stop and start
-  services) one at a time, on the same set;
+  step ``services`` runs the scenarios concurrently (pytest-xdist);
+  at the same time step ``services-serial`` runs those marked
+  ``serial`` (they stop and start services) one at a time, on a set of
+  services of their own;
 * ``unit``: ironic's unit suite on the patched tree (stestr);
 * ``gate``: the same suite on base + port, failing sets compared;
 * ``each``: the touched tests at every patch alone.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import resource
 import shutil
 import time
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, Dict, List, Optional
 
 from workbench import children, git, hwci, lint, steps, suite, tree
 from workbench.errors import WorkbenchError
@@ -63,6 +65,8 @@ FUNCTIONAL_STEPS = (("functional", "strict"),
 # scenarios mostly wait (the CLI polls a deploy every 10 s), so more
 # workers than the 2 cores.
 SERVICES_WORKERS = 4
+# The folder (under build/) of the serial step's own set of services.
+OUTAGE_SERVICES = "services-outage"
 
 
 def parse_groups(text: str) -> List[str]:
@@ -174,28 +178,72 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def outage_services(paths: Paths) -> Dict[str, str]:
+    """The environment of step ``services-serial``: its own set of
+    services (``$SERVICES_DIR``), apart from the one of step
+    ``services``.
+
+    >>> outage_services(Paths(build=Path('/b')))
+    {'SERVICES_DIR': '/b/services-outage'}
+    """
+    return {"SERVICES_DIR": str(paths.build / OUTAGE_SERVICES)}
+
+
+def up_seconds(supervisor_log: Path) -> Optional[float]:
+    """The seconds ``python -m services up`` took, from its output.
+
+    >>> import tempfile
+    >>> log = Path(tempfile.mkdtemp()) / 'supervisor.log'
+    >>> up_seconds(log) is None
+    True
+    >>> _ = log.write_text('[services] up in 18.7 s on 127.1.2.1: ...\\n')
+    >>> up_seconds(log)
+    18.7
+    """
+    try:
+        lines = supervisor_log.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return None
+    ups = [line for line in lines if line.startswith(children.SERVICES_UP)]
+    return (float(ups[-1][len(children.SERVICES_UP):].split()[0])
+            if ups else None)
+
+
 def run_services(paths: Paths, root: Path) -> List[suite.Result]:
-    """The services group: the services started once for two pytest
-    steps, the scenarios not marked ``serial`` concurrently, then the
-    ``serial`` ones alone; its wall and CPU seconds printed at the end
-    (per scenario figures: the end of ``services.log``)."""
+    """The services group: two pytest steps at once, each on its own set
+    of services. Step ``services`` runs the scenarios not marked
+    ``serial`` concurrently (pytest-xdist) on the set started here; step
+    ``services-serial`` runs those marked ``serial``, which stop and
+    start services on purpose, one at a time on a set of their own
+    (:func:`outage_services`), which its pytest starts and stops. The
+    group's wall and CPU seconds are printed at the end (per scenario
+    figures: the end of ``services.log`` and ``services-serial.log``).
+    """
     start, cpu = time.monotonic(), children_cpu()
+    outage = outage_services(paths)
     print("[services] start: python -m services up --die-with-parent "
-          "(log: %s)" % (paths.reports / "services-up.log"), flush=True)
-    results = []
-    with children.services_running(paths, root, paths.reports /
-                                   "services-up.log") as up:
-        for name, extra in (
-                ("services", ("-n", str(SERVICES_WORKERS), "-m",
-                              "not serial")),
-                ("services-serial", ("-m", "serial"))):
-            results.append(suite.run_pytest(paths, name, ["tests/services"],
-                                            root, extra))
+          "(log: %s); step services-serial starts its own set in %s" % (
+              paths.reports / "services-up.log", outage["SERVICES_DIR"]),
+          flush=True)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        serial = pool.submit(suite.run_pytest, paths, "services-serial",
+                             ["tests/services"], root, ("-m", "serial"),
+                             env=outage)
+        with children.services_running(paths, root, paths.reports /
+                                       "services-up.log") as up:
+            results = [suite.run_pytest(
+                paths, "services", ["tests/services"], root,
+                ("-n", str(SERVICES_WORKERS), "-m", "not serial"))]
             print(results[-1].line(), flush=True)
-    print("[services] group: %.1f s wall (services up in %s), %.0f CPU s "
-          "(services, pytest, the CLI)" % (
+        results.append(serial.result())
+        print(results[-1].line(), flush=True)
+    outage_up = up_seconds(Path(outage["SERVICES_DIR"]) / "logs" /
+                           "supervisor.log")
+    print("[services] group: %.1f s wall (services up in %s, the serial "
+          "step's in %s), %.0f CPU s (services, pytest, the CLI)" % (
               time.monotonic() - start,
               "%.1f s" % up if up is not None else "- (did not start)",
+              "%.1f s" % outage_up if outage_up is not None else "-",
               children_cpu() - cpu), flush=True)
     return results
 

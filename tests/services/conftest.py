@@ -27,11 +27,15 @@
   CHAP secrets are masked in everything they print.
 
 Tests marked ``serial`` stop and start services: they must run alone
-(``-m serial``, without ``-n``), the others may run concurrently
-(``-n 4 -m "not serial"``), each on its own emulated iLO, node and
-volume. Nodes and volumes stay until the next run starts (or the
-services stop with their databases): deleting them after each test
-cost four commands a scenario.
+(``-m serial``, without ``-n``) on their set of services, the others
+may run concurrently (``-n 4 -m "not serial"``), each on its own
+emulated iLO, node and volume. ``./wb test`` runs both at once, the
+serial ones on a set of their own (``SERVICES_DIR`` is
+``build/services-outage``: another folder, loopback address and
+RabbitMQ node), which their pytest run starts and stops. Nodes and
+volumes stay until the next run starts (or the services stop with
+their databases): deleting them after each test cost four commands a
+scenario.
 """
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def _fake_results(monkeypatch, failing=(), models=None):
     ran = []
     models = [] if models is None else models
 
-    def run_pytest(paths, name, targets, cwd, extra=()):
+    def run_pytest(paths, name, targets, cwd, extra=(), env=None):
         ran.append(name)
         if name.startswith("functional"):
             models.append(list(extra))
@@ -180,23 +180,30 @@ def test_no_group_options_leave_groups_out(ws, monkeypatch, capsys):
     monkeypatch.setattr(testrun, "lint_checks", lambda *a: ran.append("l"))
     assert ws.wb("test", "--no-build", "--no-check", "--no-realboot",
                  "--no-each", "--no-gate") == 0
+    # services-serial runs in a thread, next to the other step.
+    ran.remove("services-serial")
     assert ran == ["l", "project", "functional", "functional-lenient",
                    "hwci", "tgtbuild", "services up", "services",
-                   "services-serial", "services down", "unit"]
+                   "services down", "unit"]
 
 
-def test_services_runs_concurrently_then_the_serial_tests_alone(
+def test_services_runs_the_serial_tests_on_their_own_services(
         ws, monkeypatch, capsys):
-    """One set of services for both steps; xdist for the first."""
+    """The concurrent step on the group's set of services, with xdist;
+    the serial step at the same time, on a set of its own."""
     ran = _fake_results(monkeypatch)
+    steps_run = {}
     monkeypatch.setattr(cli.deps, "ensure", lambda *a, **k: 0)
     monkeypatch.setattr(suite, "run_pytest", lambda paths, name, targets,
-                        cwd, extra=(): ran.append((name, list(extra))) or
+                        cwd, extra=(), env=None: steps_run.update(
+                            {name: (list(extra), env)}) or
                         suite.Result(name, passed=1))
     assert ws.wb("test", "--no-build", "--only", "services") == 0
-    assert ran == ["tgtbuild", "services up",
-                   ("services", ["-n", "4", "-m", "not serial"]),
-                   ("services-serial", ["-m", "serial"]), "services down"]
+    assert ran == ["tgtbuild", "services up", "services down"]
+    assert steps_run == {
+        "services": (["-n", "4", "-m", "not serial"], None),
+        "services-serial": (["-m", "serial"], {
+            "SERVICES_DIR": str(ws.build / "services-outage")})}
     out = capsys.readouterr().out
     assert "[services] group: " in out and "services up in 20.5 s" in out
 
