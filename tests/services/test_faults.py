@@ -18,7 +18,8 @@ the node and Cinder has attached the volume when the boot interface
 writes the target. ``unreachable``: the iLO refuses connections from
 the deploy's first power call on. The deploy fails; ironic 9.1.6
 detaches the volume only at tear down, so ``undeploy`` of the failed
-node (the iLO answering again) gives it back.
+node (the iLO answering again) gives it back, or the operator deploys
+again once the iLO answers.
 """
 from __future__ import annotations
 
@@ -61,3 +62,23 @@ def test_ilo_fault_during_deploy(operator, gen, boot_interface, fault):
                          node['last_error']))
 
     op.undeploy(node_uuid, volume_id)
+
+
+def test_deploy_again_after_an_ilo_fault(operator):
+    """The operator's retry: ``node deploy`` of the failed node once the
+    iLO answers again. The volume is still attached (Cinder's attach is
+    skipped, the target's properties are the first attach's): the node
+    becomes active on the same target, and ``undeploy`` gives all back.
+    """
+    plan = FAULTS['iscsi-500'][0]
+    op, password, name = operator(10, 'retry-10')
+    volume_id = op.volume(name)
+    node_uuid = op.enroll(password, 'ilo-pxe', name)
+    op.boot_volume(node_uuid, volume_id)
+    with op.ilo.faults_applied(plan):
+        op.fails('node', 'deploy', node_uuid, '--wait', '300')
+    failed = op.tenant(node_uuid)
+
+    tenant = op.deploy(node_uuid)
+    assert tenant == failed
+    op.undeploy(node_uuid, volume_id, tenant)
