@@ -16,11 +16,11 @@
 commands) writes, for each command, its time and the iLO requests it
 cost to ``build/services/logs/commands.txt``, and checks what a deploy
 and an undeploy must leave; :func:`assert_nothing_left` checks the iLO
-after an undeploy.
+after an undeploy, :func:`logs_holding_secret` the services' logs.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 from services import client
 from services.client import (  # noqa: F401  (the tests' names for them)
@@ -73,6 +73,17 @@ class Operator(client.Operator):
         assert tenant is None or \
             tenant.iqn not in tgt_targets(self.services)
         assert_nothing_left(self.ilo, tenant)
+        assert logs_holding_secret(self.services, tenant) == []
+
+
+def logs_holding_secret(services, tenant: Optional[Tenant]) -> List[str]:
+    """The services' logs (ironic, Cinder, RabbitMQ, the CLI's records)
+    that hold ``tenant``'s CHAP secret: their names, never the secret."""
+    secret = tenant.chap_secret.reveal() if tenant and tenant.chap_secret \
+        else None
+    return [path.name for path in sorted(services.logs.iterdir())
+            if secret and path.is_file() and
+            secret in path.read_text(errors='replace')]
 
 
 def assert_nothing_left(ilo, tenant: Optional[Tenant]) -> None:
