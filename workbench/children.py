@@ -54,6 +54,20 @@ def services_command(paths: Paths, args: Sequence[str] = ()) -> List[str]:
 SERVICES_UP = "[services] up in "
 
 
+def up_seconds(line: str) -> Optional[float]:
+    """The seconds of ``python -m services up``'s up line, or None for
+    another line.
+
+    >>> up_seconds('[services] up in 18.7 s on 127.1.2.1: ...')
+    18.7
+    >>> up_seconds('[services] rabbitmq: up in 5.7 s') is None
+    True
+    """
+    if not line.startswith(SERVICES_UP):
+        return None
+    return float(line[len(SERVICES_UP):].split()[0])
+
+
 @contextlib.contextmanager
 def services_running(paths: Paths, cwd: Path,
                      log_path: Path) -> Iterator[Optional[float]]:
@@ -78,8 +92,8 @@ def services_running(paths: Paths, cwd: Path,
         for line in process.stdout:
             log.write(line)
             print(line.rstrip("\n"), flush=True)
-            if line.startswith(SERVICES_UP):
-                seconds = float(line[len(SERVICES_UP):].split()[0])
+            seconds = up_seconds(line)
+            if seconds is not None:
                 break
         rest.start()
         yield seconds

@@ -42,7 +42,7 @@ import resource
 import shutil
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, List, Optional
 
 from workbench import children, git, hwci, lint, steps, suite, tree
 from workbench.errors import WorkbenchError
@@ -178,35 +178,33 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def outage_services(paths: Paths) -> Dict[str, str]:
-    """The environment of step ``services-serial``: its own set of
-    services (``$SERVICES_DIR``), apart from the one of step
-    ``services``.
+def outage_folder(paths: Paths) -> Path:
+    """The folder of step ``services-serial``'s own set of services
+    (its ``$SERVICES_DIR``), apart from the one of step ``services``.
 
-    >>> outage_services(Paths(build=Path('/b')))
-    {'SERVICES_DIR': '/b/services-outage'}
+    >>> outage_folder(Paths(build=Path('/b')))
+    PosixPath('/b/services-outage')
     """
-    return {"SERVICES_DIR": str(paths.build / OUTAGE_SERVICES)}
+    return paths.build / OUTAGE_SERVICES
 
 
-def up_seconds(supervisor_log: Path) -> Optional[float]:
-    """The seconds ``python -m services up`` took, from its output.
+def logged_up_seconds(supervisor_log: Path) -> Optional[float]:
+    """The seconds ``python -m services up`` took, from its log.
 
     >>> import tempfile
     >>> log = Path(tempfile.mkdtemp()) / 'supervisor.log'
-    >>> up_seconds(log) is None
+    >>> logged_up_seconds(log) is None
     True
     >>> _ = log.write_text('[services] up in 18.7 s on 127.1.2.1: ...\\n')
-    >>> up_seconds(log)
+    >>> logged_up_seconds(log)
     18.7
     """
     try:
         lines = supervisor_log.read_text(errors="replace").splitlines()
     except FileNotFoundError:
         return None
-    ups = [line for line in lines if line.startswith(children.SERVICES_UP)]
-    return (float(ups[-1][len(children.SERVICES_UP):].split()[0])
-            if ups else None)
+    found = [s for s in map(children.up_seconds, lines) if s is not None]
+    return found[-1] if found else None
 
 
 def run_services(paths: Paths, root: Path) -> List[suite.Result]:
@@ -215,20 +213,19 @@ def run_services(paths: Paths, root: Path) -> List[suite.Result]:
     ``serial`` concurrently (pytest-xdist) on the set started here; step
     ``services-serial`` runs those marked ``serial``, which stop and
     start services on purpose, one at a time on a set of their own
-    (:func:`outage_services`), which its pytest starts and stops. The
+    (:func:`outage_folder`), which its pytest starts and stops. The
     group's wall and CPU seconds are printed at the end (per scenario
     figures: the end of ``services.log`` and ``services-serial.log``).
     """
     start, cpu = time.monotonic(), children_cpu()
-    outage = outage_services(paths)
+    outage = outage_folder(paths)
     print("[services] start: python -m services up --die-with-parent "
           "(log: %s); step services-serial starts its own set in %s" % (
-              paths.reports / "services-up.log", outage["SERVICES_DIR"]),
-          flush=True)
+              paths.reports / "services-up.log", outage), flush=True)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         serial = pool.submit(suite.run_pytest, paths, "services-serial",
                              ["tests/services"], root, ("-m", "serial"),
-                             env=outage)
+                             env={"SERVICES_DIR": str(outage)})
         with children.services_running(paths, root, paths.reports /
                                        "services-up.log") as up:
             results = [suite.run_pytest(
@@ -237,8 +234,7 @@ def run_services(paths: Paths, root: Path) -> List[suite.Result]:
             print(results[-1].line(), flush=True)
         results.append(serial.result())
         print(results[-1].line(), flush=True)
-    outage_up = up_seconds(Path(outage["SERVICES_DIR"]) / "logs" /
-                           "supervisor.log")
+    outage_up = logged_up_seconds(outage / "logs" / "supervisor.log")
     print("[services] group: %.1f s wall (services up in %s, the serial "
           "step's in %s), %.0f CPU s (services, pytest, the CLI)" % (
               time.monotonic() - start,
