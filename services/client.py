@@ -34,7 +34,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from iloemu.secret import Secret
 from services import config
@@ -79,16 +79,15 @@ def mask(text: str) -> str:
 
 
 def uuid_from(output: str) -> str:
-    """The ``id`` row of a ``cinder`` table.
+    """The ``id`` row of a ``cinder`` table (:func:`table`).
 
     >>> uuid_from('| id | 5f0c |\\n| name | v |')
     '5f0c'
     """
-    for line in output.splitlines():
-        cells = [c.strip() for c in line.split('|')]
-        if len(cells) == 4 and cells[1] == 'id':
-            return cells[2]
-    raise AssertionError('no id in: %s' % output)
+    try:
+        return table(output)['id']
+    except KeyError:
+        raise AssertionError('no id in: %s' % output) from None
 
 
 def table(output: str) -> dict:
@@ -130,6 +129,9 @@ class Cli:
         self.bin = layout.client_venv / 'bin'
         self.commands: List[str] = []
 
+    def _env(self) -> Dict[str, str]:
+        return {**os.environ, 'PYTHONWARNINGS': 'ignore', **QUIET_APIS}
+
     def _run(self, argv: List[str], parse: bool, label: str) -> Any:
         shown = ' '.join(argv)
         self.commands.append(mask(shown))
@@ -137,8 +139,7 @@ class Cli:
         cpu = _children_cpu()
         done = subprocess.run([str(self.bin / argv[0]), *argv[1:]],
                               capture_output=True, text=True,
-                              env={**os.environ, 'PYTHONWARNINGS': 'ignore',
-                                   **QUIET_APIS})
+                              env=self._env())
         with open(self.layout.logs / 'cli.txt', 'a') as log:
             log.write('%s %s | %.2f s | %.2f CPU s\n' % (
                 argv[0], label, time.monotonic() - start,
@@ -149,12 +150,25 @@ class Cli:
         return json.loads(done.stdout) if parse and done.stdout.strip() \
             else done.stdout
 
+    def _openstack(self, args: Sequence[str], parse: bool) -> List[str]:
+        return ['openstack', '--os-auth-type', 'none', '--os-endpoint',
+                self.layout.urls()['ironic'], 'baremetal', *args,
+                *(['-f', 'json'] if parse else [])]
+
     def baremetal(self, *args: str, parse: bool = True) -> Any:
         """``openstack baremetal ARGS`` (``-f json`` when parsed)."""
-        return self._run(
-            ['openstack', '--os-auth-type', 'none', '--os-endpoint',
-             self.layout.urls()['ironic'], 'baremetal', *args,
-             *(['-f', 'json'] if parse else [])], parse, ' '.join(args[:2]))
+        return self._run(self._openstack(args, parse), parse,
+                         ' '.join(args[:2]))
+
+    def start_baremetal(self, *args: str) -> subprocess.Popen:
+        """``openstack baremetal ARGS`` started and left running (its
+        output, stderr with it, as text on ``stdout``): a command to
+        watch while it waits."""
+        argv = self._openstack(args, False)
+        self.commands.append(mask(' '.join(argv)))
+        return subprocess.Popen(
+            [str(self.bin / argv[0]), *argv[1:]], stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, env=self._env())
 
     def cinder(self, *args: str) -> str:
         """``cinder ARGS`` against the local Cinder, no Keystone."""

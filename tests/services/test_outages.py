@@ -185,11 +185,8 @@ def test_rabbitmq_down_at_deploy(ready, outage, services, cli):
     requests = len(op.ilo.log.records)
 
     outage.stop('rabbitmq')
-    deploy = subprocess.Popen(
-        [str(cli.bin / 'openstack'), '--os-auth-type', 'none',
-         '--os-endpoint', services.urls()['ironic'], 'baremetal', 'node',
-         'deploy', node_uuid, '--wait', '300'],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deploy = cli.start_baremetal('node', 'deploy', node_uuid, '--wait',
+                                 '300')
     try:
         time.sleep(RABBITMQ_DOWN)
         waiting = deploy.poll() is None
