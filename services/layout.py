@@ -16,9 +16,9 @@ Everything is under one folder (``build/services`` of the checkout, or
 ``$SERVICES_DIR``) and listens on one loopback address of its own, the
 ``.1`` of a /24 in iloemu's ``services`` block (the iLOs of that /24 are
 ``.2`` on), so that two sets running at once never meet: the /24 is
-picked from the folder's path (:func:`slot_of`). Standard ports on that address:
-RabbitMQ 5672, Cinder 8776, ironic 6385, tgt 3260; epmd and Erlang's
-distribution get free ports of 127.0.0.1, picked at start.
+picked from the folder's path (:func:`slot_of`). Standard ports on that
+address: RabbitMQ 5672, Cinder 8776, ironic 6385, tgt 3260; epmd and
+Erlang's distribution get free ports of 127.0.0.1, picked at start.
 """
 from __future__ import annotations
 
