@@ -62,7 +62,7 @@ from services import config, run
 from services.client import (Cli, Operator, Tenant, WAIT, leftovers, mask,
                              remove_nodes, remove_volumes, target_names,
                              tgt_targets)
-from services.layout import ROOT, Layout, default_folder
+from services.layout import Layout, default_folder
 
 from demo import report
 from demo.console import MARKER, console_excerpt, reason
@@ -267,10 +267,7 @@ def services_running(layout: Layout, out: Printer) -> Iterator[bool]:
         return
     out('services: python -m services up (installs, builds tgtd, starts; '
         'stopped at the end)')
-    process = subprocess.Popen(
-        [sys.executable, '-m', 'services', 'up', '--die-with-parent'],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, text=True, cwd=ROOT)
+    process = run.spawn(subprocess.PIPE)
     last: List[str] = []
 
     def echo() -> None:

@@ -36,13 +36,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from typing import Callable, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 from realboot.commands import die_with_parent
 from services import config, control, install
 from services.guard import Guard
 from services.layout import (AMQP_PORT, CINDER_PORT, IRONIC_PORT,
-                             ISCSI_PORT, Layout)
+                             ISCSI_PORT, ROOT, Layout)
 
 #: Seconds a service may take to answer.
 START_TIMEOUT = 120.0
@@ -566,6 +566,23 @@ def one(layout: Layout, words: List[str],
     return 0 if answer.startswith('ok ') else 1
 
 
+def spawn(stdout: Any, with_parent: bool = True,
+          new_session: bool = False) -> subprocess.Popen:
+    """``python -m services up`` as a child of this process (the set of
+    ``$SERVICES_DIR``, as this process sees it), its output and errors
+    to ``stdout``: a file, or ``subprocess.PIPE`` for text lines.
+
+    :param with_parent: ``--die-with-parent``: it stops when this
+        process dies, even by SIGKILL.
+    :param new_session: in a session of its own (:func:`detach`).
+    """
+    return subprocess.Popen(
+        [sys.executable, '-m', 'services', 'up',
+         *(['--die-with-parent'] if with_parent else [])],
+        stdout=stdout, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        text=True, start_new_session=new_session, cwd=ROOT)
+
+
 def detach(layout: Layout, out: Callable[[str], None] = print) -> int:
     """``up`` in the background (its own session); return once it is up
     or has failed."""
@@ -574,15 +591,10 @@ def detach(layout: Layout, out: Callable[[str], None] = print) -> int:
         return 0
     log_path = layout.logs / 'supervisor.log'
     with open(log_path, 'w') as log:
-        process = subprocess.Popen(
-            [sys.executable, '-m', 'services', 'up'], stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, cwd=Path(__file__).resolve().parent.parent)
+        process = spawn(log, with_parent=False, new_session=True)
     out('[services] starting in the background (log: %s)' % log_path)
-    while process.poll() is None:
-        if read_state(layout) is not None:
-            out('[services] up (python -m services down stops them)')
-            return 0
-        time.sleep(0.5)
+    if wait_until_up(layout, process, float('inf')) is None:
+        out('[services] up (python -m services down stops them)')
+        return 0
     out('[services] failed to start: see %s' % log_path)
     return 1

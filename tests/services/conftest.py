@@ -44,7 +44,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from typing import Iterator
 
@@ -55,7 +54,7 @@ from iloemu.testing import running_fleet
 from services import run
 from services.client import (Cli, NO_CHAP_TYPE, remove_nodes,
                              remove_volumes)
-from services.layout import ROOT, Layout, default_folder
+from services.layout import Layout, default_folder
 from tests.services import summary
 
 pytest.register_assert_rewrite('tests.services.scenario')
@@ -89,11 +88,8 @@ def worker() -> str:
 
 
 def _start(layout: Layout) -> subprocess.Popen:
-    log = open(layout.logs / 'supervisor.log', 'w')
-    return subprocess.Popen(
-        [sys.executable, '-m', 'services', 'up', '--die-with-parent'],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        cwd=ROOT)
+    with open(layout.logs / 'supervisor.log', 'w') as log:
+        return run.spawn(log)
 
 
 def _why(layout: Layout) -> str:
